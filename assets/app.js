@@ -1,0 +1,24 @@
+// Progressive enhancements; every page works without them.
+document.documentElement.classList.add("js");
+
+document.addEventListener("submit", (event) => {
+  const form = event.target;
+  const question = form.getAttribute("data-confirm");
+  if (question && !window.confirm(question)) {
+    event.preventDefault();
+  }
+});
+
+document.addEventListener("change", (event) => {
+  const field = event.target;
+  if (field.matches("select[data-autosubmit]") && field.form) {
+    field.form.requestSubmit();
+  }
+});
+
+document.addEventListener("DOMContentLoaded", () => {
+  const summary = document.querySelector("[data-error-summary]");
+  if (summary) {
+    summary.focus();
+  }
+});

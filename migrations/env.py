@@ -1,0 +1,43 @@
+"""Alembic environment: the app's engine and metadata; batch mode for SQLite."""
+
+from __future__ import annotations
+
+from alembic import context
+from flask import current_app
+
+from odr.platform.models import all_metadata
+
+config = context.config
+target_metadata = all_metadata()
+
+
+def run_migrations_offline() -> None:
+    """Emit SQL without a database."""
+    context.configure(
+        url=str(current_app.extensions["odr.db"].engine.url),
+        target_metadata=target_metadata,
+        literal_binds=True,
+        render_as_batch=True,
+        compare_type=True,
+    )
+    with context.begin_transaction():
+        context.run_migrations()
+
+
+def run_migrations_online() -> None:
+    """Run against the app's database."""
+    engine = current_app.extensions["odr.db"].engine
+    with engine.connect() as connection:
+        context.configure(
+            connection=connection,
+            target_metadata=target_metadata,
+            **current_app.extensions["migrate"].configure_args,
+        )
+        with context.begin_transaction():
+            context.run_migrations()
+
+
+if context.is_offline_mode():
+    run_migrations_offline()
+else:
+    run_migrations_online()

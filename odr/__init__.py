@@ -1,0 +1,1 @@
+"""odr: an online dispute resolution platform for ADR providers, insurers and their customers."""

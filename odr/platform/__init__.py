@@ -1,0 +1,1 @@
+"""The Flask platform: configuration, database, extensions, web shell, gateway, jobs, CLI."""

@@ -1,0 +1,98 @@
+"""The application factory: a list of named steps, the composition root of every domain."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from pathlib import Path
+
+from flask import Flask
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+from odr.platform.config import Settings
+from odr.platform.errors import register_error_handlers
+from odr.platform.extensions import api, csrf, db, limiter, login_manager, migrate, socketio
+from odr.platform.i18n import init_i18n
+from odr.platform.jobs import jobs
+from odr.platform.logs import configure_logging, init_request_ids
+from odr.platform.security import init_security_headers
+
+MIGRATIONS = Path(__file__).resolve().parents[2] / "migrations"
+
+
+def create_app(settings: Settings | None = None) -> Flask:
+    """Build the platform for ``settings`` (read from the environment when not given)."""
+    settings = settings or Settings.from_env()
+    app = Flask("odr.platform", instance_path=settings.instance_path)
+    configure(app, settings)
+    init_extensions(app, settings)
+    register_domains(app)
+    register_error_handlers(app)
+    return app
+
+
+def configure(app: Flask, settings: Settings) -> None:
+    """Flask's own settings, derived from ours; logging; the proxy in front."""
+    Path(settings.instance_path).mkdir(parents=True, exist_ok=True)
+    configure_logging(settings.log_level, settings.log_format)
+    app.config.update(
+        ODR=settings,
+        SECRET_KEY=settings.secret_key,
+        TESTING=settings.testing,
+        SESSION_COOKIE_NAME="odr_session",
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        SESSION_COOKIE_SECURE=settings.production,
+        PERMANENT_SESSION_LIFETIME=timedelta(hours=settings.session_max_hours),
+        MAX_CONTENT_LENGTH=2 * 1024 * 1024,
+        WTF_CSRF_TIME_LIMIT=None,
+        WTF_CSRF_SSL_STRICT=settings.production,
+        RATELIMIT_STORAGE_URI=settings.ratelimit_storage_url,
+        RATELIMIT_HEADERS_ENABLED=True,
+        API_TITLE="odr API",
+        API_VERSION="v1",
+        OPENAPI_VERSION="3.1.0",
+        OPENAPI_URL_PREFIX="/api",
+        OPENAPI_JSON_PATH="openapi.json",
+        SEND_FILE_MAX_AGE_DEFAULT=3600,
+    )
+    if settings.trusted_proxies:
+        n = settings.trusted_proxies
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n)  # type: ignore[method-assign]
+    init_request_ids(app)
+    init_security_headers(app, production=settings.production)
+
+
+def init_extensions(app: Flask, settings: Settings) -> None:
+    """Bind every extension to the app."""
+    db.init_app(app, settings.database_url)
+    migrate.init_app(app, db, directory=str(MIGRATIONS))
+    login_manager.init_app(app)
+    csrf.init_app(app)
+    limiter.init_app(app)
+    init_i18n(app, settings.default_locale)
+    api.init_app(app)
+    jobs.init_app(app, settings.jobs_url, immediate=settings.jobs_immediate)
+    socketio.init_app(
+        app,
+        async_mode="threading",
+        cors_allowed_origins=settings.allowed_origins,
+        message_queue=settings.socketio_message_queue or None,
+        logger=False,
+        engineio_logger=False,
+    )
+
+
+def register_domains(app: Flask) -> None:
+    """Each domain's pages, API, socket events, rules and commands."""
+    from odr.platform import gateway, web  # noqa: F401 - registers the socket handlers
+    from odr.platform.cli import register_commands
+    from odr.tenants import auth as tenants_auth
+    from odr.tenants import policy as tenants_policy  # noqa: F401 - registers the rules
+    from odr.tenants.api import blp as tenants_api
+    from odr.tenants.views import bp as tenants_pages
+
+    app.register_blueprint(web.bp)
+    tenants_auth.init_app(app)
+    app.register_blueprint(tenants_pages)
+    api.register_blueprint(tenants_api)
+    register_commands(app)

@@ -1,0 +1,145 @@
+"""The database: one typed declarative ``Base``, the engine and the per-request session."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from typing import Any
+
+from flask import Flask
+from flask.globals import app_ctx
+from sqlalchemy import DateTime, MetaData, Uuid, create_engine, event
+from sqlalchemy.engine import Engine
+from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, scoped_session, sessionmaker
+from sqlalchemy.pool import NullPool
+from sqlalchemy.types import TypeDecorator
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_N_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+def utcnow() -> datetime:
+    """The current time, UTC-aware."""
+    return datetime.now(UTC)
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """A timestamp stored in UTC and always returned UTC-aware, on SQLite as on PostgreSQL."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetimes are refused; use an aware UTC datetime")
+        return value.astimezone(UTC)
+
+    def process_result_value(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            return value.replace(tzinfo=UTC)
+        return value.astimezone(UTC)
+
+
+class Base(DeclarativeBase):
+    """The one declarative base of every model."""
+
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+    type_annotation_map = {datetime: UTCDateTime(), uuid.UUID: Uuid()}
+
+
+class PublicIdMixin:
+    """A random public identifier for URLs; integer keys stay internal."""
+
+    public_id: Mapped[uuid.UUID] = mapped_column(default=uuid.uuid4, unique=True)
+
+
+class TimestampMixin:
+    """The creation time of a row."""
+
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+def _sqlite_pragmas(dbapi_connection: Any, connection_record: Any) -> None:
+    """Foreign keys, WAL and a busy timeout on every SQLite connection."""
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA busy_timeout=10000")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.close()
+
+
+def make_engine(url: str, **kwargs: Any) -> Engine:
+    """An engine for ``url``, with the SQLite connection settings where they apply."""
+    if url.startswith("sqlite"):
+        kwargs.setdefault("connect_args", {"check_same_thread": False, "timeout": 10})
+        if ":memory:" not in url and url != "sqlite://":
+            kwargs.setdefault("poolclass", NullPool)
+    else:
+        kwargs.setdefault("pool_pre_ping", True)
+    engine = create_engine(url, **kwargs)
+    if engine.dialect.name == "sqlite":
+        event.listen(engine, "connect", _sqlite_pragmas)
+    return engine
+
+
+def _app_context_id() -> int:
+    return id(app_ctx._get_current_object())  # noqa: SLF001 - the documented scope key
+
+
+class Database:
+    """The engine and the session of a Flask app: one session per application context."""
+
+    def __init__(self) -> None:
+        self.metadata = Base.metadata
+        self.engine: Engine | None = None
+        self.factory = sessionmaker(expire_on_commit=False)
+        self.session: scoped_session[Session] = scoped_session(self.factory, scopefunc=_app_context_id)
+
+    def init_app(self, app: Flask, url: str) -> None:
+        """Bind to ``app``: create the engine and remove the session when the context ends."""
+        self.engine = make_engine(url)
+        self.factory.configure(bind=self.engine)
+        app.extensions["odr.db"] = self
+        app.teardown_appcontext(self._remove_session)
+
+    def _remove_session(self, exc: BaseException | None) -> None:
+        self.session.remove()
+
+    @contextmanager
+    def new_session(self) -> Iterator[Session]:
+        """A session of its own, outside the request's (jobs, CLI); closed at the end."""
+        session = self.factory()
+        try:
+            yield session
+        finally:
+            session.close()
+
+
+def after_commit(session: Session, callback: Callable[[], None]) -> None:
+    """Run ``callback`` once the session's transaction commits; dropped on rollback."""
+    session.info.setdefault("after_commit", []).append(callback)
+
+
+@event.listens_for(Session, "after_commit")
+def _run_after_commit(session: Session) -> None:
+    callbacks = session.info.pop("after_commit", [])
+    for callback in callbacks:
+        callback()
+
+
+@event.listens_for(Session, "after_soft_rollback")
+def _drop_after_commit(session: Session, previous_transaction: Any) -> None:
+    if previous_transaction.parent is None:
+        session.info.pop("after_commit", None)

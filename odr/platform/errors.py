@@ -1,0 +1,170 @@
+"""Errors: the domain's exceptions, the API's one error format, and the error pages."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from flask import Flask, Response, jsonify, render_template, request
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException
+
+log = logging.getLogger(__name__)
+
+
+class ServiceError(Exception):
+    """A use case refused its input; carries a code, a message and per-field messages."""
+
+    status = 400
+    code = "invalid"
+
+    def __init__(self, message: str, fields: dict[str, list[str]] | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.fields = fields or {}
+
+
+class ValidationFailed(ServiceError):
+    """Input failed validation; ``fields`` says what to fix."""
+
+    status = 400
+    code = "validation_failed"
+
+
+class NotFound(ServiceError):
+    """The record does not exist, or belongs where the actor cannot see it."""
+
+    status = 404
+    code = "not_found"
+
+
+class Forbidden(ServiceError):
+    """The actor may see the record but not do this to it."""
+
+    status = 403
+    code = "forbidden"
+
+
+class Conflict(ServiceError):
+    """The request clashes with the current state of the record."""
+
+    status = 409
+    code = "conflict"
+
+
+def wants_json() -> bool:
+    """True for the REST API and for requests that ask for JSON."""
+    if request.path.startswith("/api/"):
+        return True
+    best = request.accept_mimetypes.best_match(["application/json", "text/html"])
+    return best == "application/json" and request.accept_mimetypes[best] > request.accept_mimetypes[
+        "text/html"
+    ]
+
+
+def error_body(code: str, message: str, fields: dict[str, Any] | None = None) -> dict[str, Any]:
+    """The one error format of the API and the sockets."""
+    return {"error": {"code": code, "message": str(message), "fields": fields or {}}}
+
+
+def json_error(status: int, code: str, message: str, fields: dict[str, Any] | None = None) -> Response:
+    """A JSON response in the one error format."""
+    response = jsonify(error_body(code, message, fields))
+    response.status_code = status
+    return response
+
+
+HTTP_CODES = {
+    400: ("bad_request", lazy_gettext("The request could not be understood.")),
+    401: ("unauthenticated", lazy_gettext("Please sign in first.")),
+    403: ("forbidden", lazy_gettext("You are not allowed to do this.")),
+    404: ("not_found", lazy_gettext("We could not find that page.")),
+    405: ("method_not_allowed", lazy_gettext("That method is not allowed here.")),
+    413: ("too_large", lazy_gettext("The request is too large.")),
+    415: ("unsupported_media_type", lazy_gettext("Send JSON with Content-Type application/json.")),
+    422: ("validation_failed", lazy_gettext("Some fields need to be corrected.")),
+    429: ("rate_limited", lazy_gettext("Too many attempts.")),
+    500: ("server_error", lazy_gettext("Something went wrong on our side.")),
+}
+
+
+def _page(status: int, title: str, message: str, **extra: Any) -> tuple[str, int]:
+    return render_template("errors/error.html", status=status, title=title, message=message, **extra), status
+
+
+def _retry_after(error: HTTPException) -> int | None:
+    response = error.get_response()
+    value = response.headers.get("Retry-After")
+    try:
+        return int(value) if value else None
+    except ValueError:
+        return None
+
+
+def handle_http(error: HTTPException) -> Any:
+    """Werkzeug's HTTP errors as the API's format or as a page in the site's layout."""
+    status = error.code or 500
+    code, default_message = HTTP_CODES.get(status, ("error", error.name))
+    if status == 422:
+        fields = _webargs_fields(error)
+        status = 400
+        if wants_json():
+            return json_error(400, code, str(default_message), fields)
+    if wants_json():
+        response = json_error(status, code, str(default_message))
+        if status == 429 and (retry := _retry_after(error)):
+            response.headers["Retry-After"] = str(retry)
+        return response
+    if status == 429:
+        retry = _retry_after(error)
+        body, _status = _page(429, _("Too many attempts"), _("Please wait a moment and try again."),
+                              retry_after=retry)
+        headers = {"Retry-After": str(retry)} if retry else {}
+        return body, 429, headers
+    titles = {404: _("Page not found"), 403: _("Not allowed"), 405: _("Not allowed")}
+    return _page(status, titles.get(status, _("Something went wrong")), str(default_message))
+
+
+def _webargs_fields(error: HTTPException) -> dict[str, Any]:
+    data = getattr(error, "data", None) or {}
+    messages = data.get("messages", {})
+    fields: dict[str, Any] = {}
+    for _location, per_field in messages.items():
+        if isinstance(per_field, dict):
+            fields.update(per_field)
+    return fields
+
+
+def handle_service_error(error: ServiceError) -> Any:
+    """A refused use case: the API's format, or an error page for plain page requests."""
+    if wants_json():
+        return json_error(error.status, error.code, error.message, error.fields)
+    if error.status == 404:
+        return _page(404, _("Page not found"), str(HTTP_CODES[404][1]))
+    return _page(error.status, _("That did not work"), error.message)
+
+
+def handle_csrf(error: CSRFError) -> Any:
+    """A missing or stale CSRF token: say what to do, change nothing."""
+    message = _("Your form expired or was sent from another site. Reload the page and try again.")
+    if wants_json():
+        return json_error(400, "csrf_failed", message)
+    return _page(400, _("Please try again"), message)
+
+
+def handle_unexpected(error: Exception) -> Any:
+    """Any other exception: logged with its request id, a 500 that discloses nothing."""
+    log.exception("unhandled error")
+    if wants_json():
+        return json_error(500, "server_error", str(HTTP_CODES[500][1]))
+    return _page(500, _("Something went wrong"), str(HTTP_CODES[500][1]))
+
+
+def register_error_handlers(app: Flask) -> None:
+    """Install the handlers (after any extension's own, so these win)."""
+    app.register_error_handler(CSRFError, handle_csrf)
+    app.register_error_handler(HTTPException, handle_http)
+    app.register_error_handler(ServiceError, handle_service_error)
+    app.register_error_handler(Exception, handle_unexpected)

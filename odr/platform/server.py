@@ -1,0 +1,45 @@
+"""The embedded server: gunicorn's gthread worker, one process, Socket.IO in threading mode."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Flask
+from gunicorn.app.base import BaseApplication
+
+from odr.platform.config import Settings
+from odr.platform.jobs import jobs
+
+
+class _Gunicorn(BaseApplication):
+    def __init__(self, app: Flask, options: dict[str, Any]) -> None:
+        self.application = app
+        self.options = options
+        super().__init__()
+
+    def load_config(self) -> None:
+        for key, value in self.options.items():
+            self.cfg.set(key, value)
+
+    def load(self) -> Flask:
+        return self.application
+
+
+def _post_worker_init(worker: Any) -> None:
+    if worker.app.application.config["ODR"].jobs_embedded:
+        jobs.start_consumer()
+
+
+def run(app: Flask, host: str, port: int, settings: Settings) -> None:
+    """Serve ``app`` until interrupted."""
+    options = {
+        "bind": f"{host}:{port}",
+        "worker_class": "gthread",
+        "workers": 1,  # Socket.IO state lives in the process: scale out with more processes
+        "threads": settings.threads,
+        "timeout": 0,  # long-lived WebSocket connections hold a thread
+        "graceful_timeout": 10,
+        "accesslog": "-",
+        "post_worker_init": _post_worker_init,
+    }
+    _Gunicorn(app, options).run()

@@ -1,0 +1,1 @@
+"""Tenants (ADR providers), insurer organisations, users, invitations and sign-in."""

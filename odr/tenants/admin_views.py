@@ -1,0 +1,206 @@
+"""The tenant admin's pages: users, invitations and insurer organisations."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+from uuid import UUID
+
+from flask import flash, g, redirect, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+from sqlalchemy import select
+from werkzeug.wrappers import Response
+
+from odr.platform.errors import NotFound, ValidationFailed
+from odr.platform.extensions import db
+from odr.platform.permissions import require
+from odr.tenants import services
+from odr.tenants.models import Invitation, InvitationPurpose, Organisation, Role, User
+from odr.tenants.schemas import clean_form
+from odr.tenants.web import bp, render_form, role_label, service_call, settings
+
+
+def _by_public_id(model: Any, public_id: str) -> Any:
+    """The tenant's record with this public id; a malformed or foreign id is not found."""
+    try:
+        key = UUID(public_id)
+    except ValueError:
+        raise NotFound("not found") from None
+    record = db.session.scalar(select(model).where(model.public_id == key))
+    if record is None:
+        raise NotFound("not found")
+    return record
+
+
+def _organisations() -> list[Organisation]:
+    return list(db.session.scalars(select(Organisation).order_by(Organisation.name)))
+
+
+# Users ---------------------------------------------------------------------------------------
+
+
+@bp.get("/admin/users")
+@login_required
+def users() -> Any:
+    """Everyone in the tenant."""
+    require(current_user, "users.list")
+    rows = db.session.scalars(select(User).order_by(User.role, User.full_name)).all()
+    return render_form("tenants/admin/users.html", users=rows)
+
+
+@bp.post("/admin/users/<public_id>/active")
+@login_required
+def user_active(public_id: str) -> Response:
+    """Disable or re-enable a user."""
+    user = _by_public_id(User, public_id)
+    active = request.form.get("active") == "1"
+    try:
+        service_call(services.set_user_active, db.session, current_user, user, active)
+    except ValidationFailed as error:
+        flash(error.message, "error")
+    else:
+        flash(_("%(name)s can sign in again.", name=user.full_name) if active
+              else _("%(name)s is disabled and signed out everywhere.", name=user.full_name), "success")
+    return redirect(url_for("tenants.users"), code=303)
+
+
+# Invitations ---------------------------------------------------------------------------------
+
+
+def _invitation_page(**context: Any) -> Any:
+    rows = db.session.scalars(
+        select(Invitation)
+        .where(Invitation.purpose == InvitationPurpose.INVITE)
+        .order_by(Invitation.created_at.desc())
+        .limit(200)
+    ).all()
+    context.setdefault("form", {})
+    return render_form(
+        "tenants/admin/invitations.html",
+        invitations=rows,
+        role_options=[(role.value, role_label(role)) for role in Role],
+        organisation_options=[(o.public_id, o.name) for o in _organisations()],
+        **context,
+    )
+
+
+@bp.get("/admin/invitations")
+@login_required
+def invitations() -> Any:
+    """Pending and past invitations, and the form to invite someone."""
+    require(current_user, "invitations.manage")
+    return _invitation_page(form={"role": request.args.get("role", "")})
+
+
+@bp.post("/admin/invitations")
+@login_required
+def invitation_create() -> Any:
+    """Invite someone by e-mail."""
+    form = clean_form(request.form.to_dict())
+    try:
+        invitation, _token = service_call(
+            services.invite,
+            db.session,
+            current_user,
+            form,
+            base_url=settings().base_url,
+            lifetime=timedelta(days=g.tenant.policy.get("invitation_days", settings().invitation_days)),
+        )
+    except ValidationFailed as error:
+        return _invitation_page(error=error, form=form)
+    flash(_("Invitation sent to %(email)s.", email=invitation.email), "success")
+    return redirect(url_for("tenants.invitations"), code=303)
+
+
+@bp.post("/admin/invitations/<public_id>/revoke")
+@login_required
+def invitation_revoke(public_id: str) -> Response:
+    """Withdraw a pending invitation."""
+    invitation = _by_public_id(Invitation, public_id)
+    try:
+        service_call(services.revoke_invitation, db.session, current_user, invitation)
+    except ValidationFailed as error:
+        flash(error.message, "error")
+    else:
+        flash(_("The invitation to %(email)s is withdrawn.", email=invitation.email), "success")
+    return redirect(url_for("tenants.invitations"), code=303)
+
+
+@bp.post("/admin/invitations/<public_id>/resend")
+@login_required
+def invitation_resend(public_id: str) -> Response:
+    """Send a fresh invitation to the same person (the old link stops working)."""
+    old = _by_public_id(Invitation, public_id)
+    require(current_user, "invitations.manage", old)
+    data = {
+        "email": old.email,
+        "full_name": old.full_name,
+        "role": old.role.value,
+        "organisation_id": str(old.organisation.public_id) if old.organisation else None,
+    }
+    try:
+        service_call(
+            services.invite,
+            db.session,
+            current_user,
+            data,
+            base_url=settings().base_url,
+            lifetime=timedelta(days=g.tenant.policy.get("invitation_days", settings().invitation_days)),
+            next_path=old.next_path,
+        )
+    except ValidationFailed as error:
+        flash(error.message + " " + " ".join(m for ms in error.fields.values() for m in ms), "error")
+    else:
+        flash(_("A new invitation is on its way to %(email)s.", email=old.email), "success")
+    return redirect(url_for("tenants.invitations"), code=303)
+
+
+# Organisations -------------------------------------------------------------------------------
+
+
+@bp.get("/admin/organisations")
+@login_required
+def organisations() -> Any:
+    """The insurers registered with the tenant."""
+    require(current_user, "organisations.list")
+    return render_form("tenants/admin/organisations.html", organisations=_organisations(), form={})
+
+
+@bp.post("/admin/organisations")
+@login_required
+def organisation_create() -> Any:
+    """Register an insurer."""
+    form = clean_form(request.form.to_dict())
+    try:
+        organisation = service_call(services.create_organisation, db.session, current_user, form)
+    except ValidationFailed as error:
+        return render_form(
+            "tenants/admin/organisations.html", error=error, organisations=_organisations(), form=form
+        )
+    flash(_("%(name)s is registered.", name=organisation.name), "success")
+    return redirect(url_for("tenants.organisations"), code=303)
+
+
+@bp.route("/admin/organisations/<public_id>", methods=["GET", "POST"])
+@login_required
+def organisation_edit(public_id: str) -> Any:
+    """Change an insurer's details."""
+    organisation = _by_public_id(Organisation, public_id)
+    require(current_user, "organisations.manage", organisation)
+    if request.method == "GET":
+        form = {
+            "name": organisation.name,
+            "contact_email": organisation.contact_email or "",
+            "reference_prefix": organisation.reference_prefix or "",
+        }
+        return render_form("tenants/admin/organisation_edit.html", organisation=organisation, form=form)
+    form = clean_form(request.form.to_dict())
+    try:
+        service_call(services.update_organisation, db.session, current_user, organisation, form)
+    except ValidationFailed as error:
+        return render_form(
+            "tenants/admin/organisation_edit.html", error=error, organisation=organisation, form=form
+        )
+    flash(_("The changes are saved."), "success")
+    return redirect(url_for("tenants.organisations"), code=303)

@@ -1,0 +1,99 @@
+"""Signing in and out of the web: flask-login bound to server-side sessions."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from flask import Flask, abort, current_app, g, redirect, request, session, url_for
+from flask_login import login_user, logout_user
+from sqlalchemy import update
+from werkzeug.wrappers import Response
+
+from odr.platform.db import utcnow
+from odr.platform.errors import wants_json, json_error
+from odr.platform.extensions import db, login_manager
+from odr.tenants.models import User, UserSession
+from odr.tenants.sessions import end_session, resolve_session, start_session
+
+SESSION_KEY = "sid"
+
+
+def init_app(app: Flask) -> None:
+    """Bind flask-login: our loader, our answer to anonymous requests."""
+    login_manager.session_protection = None  # server-side sessions are stronger
+    login_manager.user_loader(load_user)
+    login_manager.unauthorized_handler(unauthorized)
+
+
+def load_user(user_id: str) -> User | None:
+    """The user of this browser's live session, or None (signed out, idle, revoked...)."""
+    token = session.get(SESSION_KEY)
+    if not token:
+        return None
+    settings = current_app.config["ODR"]
+    row, touch = resolve_session(
+        db.session,
+        token,
+        idle=timedelta(minutes=settings.session_idle_minutes),
+        absolute=timedelta(hours=settings.session_max_hours),
+    )
+    if row is None:
+        db.session.commit()  # keep the expiry of an idle session
+        return None
+    if str(row.user.public_id) != user_id:
+        return None
+    if touch:
+        _touch(row.id)
+    return row.user
+
+
+def _touch(session_id: int) -> None:
+    """Refresh the last-seen time in its own short transaction (reads commit nothing)."""
+    with db.new_session() as s:
+        s.execute(
+            update(UserSession).where(UserSession.id == session_id).values(last_seen_at=utcnow())
+        )
+        s.commit()
+
+
+def unauthorized() -> Response:
+    """Anonymous on a page that needs a user: to the tenant's sign-in page, or 401 for JSON."""
+    if wants_json():
+        return json_error(401, "unauthenticated", "Sign in first.")
+    tenant = g.get("tenant")
+    if tenant is None:
+        abort(404)
+    return redirect(url_for("tenants.sign_in", slug=tenant.slug, next=request.full_path.rstrip("?")))
+
+
+def sign_in(user: User) -> None:
+    """Start a fresh session for ``user``: a new id, the old cookie's content dropped."""
+    previous = session.get(SESSION_KEY)
+    if previous:
+        end_session(db.session, previous)
+    locale = session.get("locale")
+    session.clear()
+    token = start_session(
+        db.session, user, ip=request.remote_addr, user_agent=request.headers.get("User-Agent")
+    )
+    session[SESSION_KEY] = token
+    if locale:
+        session["locale"] = locale
+    session.permanent = True
+    login_user(user)
+
+
+def sign_out() -> None:
+    """End this browser's session."""
+    token = session.get(SESSION_KEY)
+    if token:
+        end_session(db.session, token)
+    logout_user()
+    session.clear()
+
+
+def safe_next(target: str | None, default: str) -> str:
+    """A local path to go to after signing in; anything else goes to ``default``."""
+    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
+        return target
+    return default

@@ -1,0 +1,53 @@
+"""Who may do what in the tenants domain, registered into the one ``can()``; default policy."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from odr.platform.permissions import rule
+from odr.tenants.models import Role
+
+# The tenant's policy document: its defaults. Later capabilities add their keys here.
+DEFAULT_POLICY: dict[str, Any] = {
+    "invitation_days": 7,
+    "case_reference_prefix": "MED",
+}
+
+
+def _role(user: Any) -> Role:
+    return Role(user.role)
+
+
+@rule("dashboard.view", description="See one's own dashboard in one's tenant")
+def _dashboard(user: Any, target: Any) -> bool:
+    return True
+
+
+@rule("users.list", description="List the tenant's users")
+def _users_list(user: Any, target: Any) -> bool:
+    return _role(user) is Role.ADMIN
+
+
+@rule("users.manage", target="user", description="Disable or re-enable a user")
+def _users_manage(user: Any, target: Any) -> bool:
+    return _role(user) is Role.ADMIN
+
+
+@rule("invitations.manage", target="invitation", description="Invite staff and agents, withdraw invitations")
+def _invitations(user: Any, target: Any) -> bool:
+    return _role(user) is Role.ADMIN
+
+
+@rule("invitations.invite_customer", description="Invite a customer")
+def _invite_customer(user: Any, target: Any) -> bool:
+    return _role(user) in {Role.ADMIN, Role.CASE_MANAGER}
+
+
+@rule("organisations.manage", target="organisation", description="Register and edit insurer organisations")
+def _organisations(user: Any, target: Any) -> bool:
+    return _role(user) is Role.ADMIN
+
+
+@rule("organisations.list", description="See the tenant's insurer organisations")
+def _organisations_list(user: Any, target: Any) -> bool:
+    return _role(user) in {Role.ADMIN, Role.CASE_MANAGER}

@@ -1,0 +1,192 @@
+"""Input schemas of the tenants domain: the one place where its input is validated."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+from zoneinfo import available_timezones
+
+from email_validator import EmailNotValidError, validate_email
+from flask_babel import lazy_gettext as _l
+from marshmallow import EXCLUDE, Schema, ValidationError, fields, post_load, validate, validates
+
+from odr.tenants.models import Role
+from odr.tenants.passwords import MIN_LENGTH
+
+SLUG = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$")
+LOCALES = ("en", "de")
+
+
+class Email(fields.String):
+    """An e-mail address, checked for syntax and normalised to lower case."""
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> str:
+        text = super()._deserialize(value, attr, data, **kwargs).strip()
+        try:
+            checked = validate_email(text, check_deliverability=False)
+        except EmailNotValidError as exc:
+            raise ValidationError(str(_l("Enter a valid e-mail address, like name@example.com."))) from exc
+        return checked.normalized.lower()
+
+
+class Text(fields.String):
+    """Free text, trimmed; blank counts as missing."""
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> str:
+        text = super()._deserialize(value, attr, data, **kwargs).strip()
+        if not text:
+            raise ValidationError(str(_l("This field is required.")))
+        return text
+
+
+def _required() -> dict[str, Any]:
+    return {"required": True, "error_messages": {"required": _l("This field is required.")}}
+
+
+class BaseSchema(Schema):
+    """Unknown fields are dropped; messages are translated."""
+
+    class Meta:
+        unknown = EXCLUDE
+
+
+class SignInSchema(BaseSchema):
+    """E-mail and password."""
+
+    email = Email(**_required())
+    password = fields.String(**_required())
+
+
+class SignInLinkSchema(BaseSchema):
+    """The e-mail to send a fresh sign-in link to."""
+
+    email = Email(**_required())
+
+
+class PasswordSchema(BaseSchema):
+    """A new password, typed twice."""
+
+    password = fields.String(
+        **_required(),
+        validate=validate.Length(
+            min=MIN_LENGTH, max=200, error=_l("Use at least %(n)s characters.", n=MIN_LENGTH)
+        ),
+    )
+    password_confirm = fields.String(**_required())
+
+    @post_load
+    def _match(self, data: dict[str, Any], **kwargs: Any) -> dict[str, Any]:
+        if data["password"] != data["password_confirm"]:
+            raise ValidationError({"password_confirm": [str(_l("The two passwords differ."))]})
+        return data
+
+
+class InvitationSchema(BaseSchema):
+    """Whom to invite, and as what."""
+
+    email = Email(**_required())
+    full_name = Text(**_required(), validate=validate.Length(max=200))
+    role = fields.Enum(
+        Role,
+        by_value=True,
+        required=True,
+        error_messages={"unknown": _l("Choose one of the roles offered."), "required": _l("This field is required.")},
+    )
+    organisation_id = fields.UUID(
+        load_default=None, allow_none=True, error_messages={"invalid_uuid": _l("Choose an organisation.")}
+    )
+
+    @post_load
+    def _agent_needs_organisation(self, data: dict[str, Any], **kwargs: Any) -> dict[str, Any]:
+        if data["role"] is Role.INSURER_AGENT and data.get("organisation_id") is None:
+            raise ValidationError({"organisation_id": [str(_l("An insurer agent needs an organisation."))]})
+        if data["role"] is not Role.INSURER_AGENT:
+            data["organisation_id"] = None
+        return data
+
+
+class OrganisationSchema(BaseSchema):
+    """An insurer organisation."""
+
+    name = Text(**_required(), validate=validate.Length(max=200))
+    contact_email = Email(load_default=None, allow_none=True)
+    reference_prefix = fields.String(
+        load_default=None,
+        allow_none=True,
+        validate=validate.Regexp(r"^[A-Z0-9]{2,10}$", error=_l("Use 2 to 10 capital letters or digits.")),
+    )
+
+
+class TenantSchema(BaseSchema):
+    """A new tenant (an ADR provider)."""
+
+    slug = fields.String(
+        **_required(),
+        validate=validate.Regexp(SLUG, error=_l("Use lower-case letters, digits and hyphens.")),
+    )
+    name = Text(**_required(), validate=validate.Length(max=200))
+    time_zone = fields.String(load_default="Europe/London")
+    default_locale = fields.String(load_default="en", validate=validate.OneOf(LOCALES))
+
+    @validates("time_zone")
+    def _known_zone(self, value: str, **kwargs: Any) -> None:
+        if value not in available_timezones():
+            raise ValidationError(str(_l("Unknown time zone; use a name like Europe/Dublin.")))
+
+
+class UserSchema(InvitationSchema):
+    """A user created directly (command line), with an optional password."""
+
+    password = fields.String(load_default=None, allow_none=True, validate=validate.Length(min=MIN_LENGTH))
+    organisation = fields.String(load_default=None, allow_none=True)
+
+    @post_load
+    def _agent_needs_organisation(self, data: dict[str, Any], **kwargs: Any) -> dict[str, Any]:
+        if data["role"] is Role.INSURER_AGENT and not (data.get("organisation") or data.get("organisation_id")):
+            raise ValidationError({"organisation": [str(_l("An insurer agent needs an organisation."))]})
+        if data["role"].needs_password and not data.get("password"):
+            raise ValidationError({"password": [str(_l("Staff and agents need a password."))]})
+        return data
+
+
+def clean_form(form: dict[str, Any]) -> dict[str, Any]:
+    """Blank optional form fields become missing, so defaults apply."""
+    return {key: value for key, value in form.items() if value not in ("", None)}
+
+
+# Output schemas (the REST API) ---------------------------------------------------------------
+
+
+class OrganisationOut(Schema):
+    """An insurer organisation as the API shows it."""
+
+    id = fields.UUID(attribute="public_id", dump_only=True)
+    name = fields.String()
+    contact_email = fields.String(allow_none=True)
+    reference_prefix = fields.String(allow_none=True)
+    is_active = fields.Boolean()
+
+
+class UserOut(Schema):
+    """A user as the API shows it."""
+
+    id = fields.UUID(attribute="public_id", dump_only=True)
+    email = fields.String()
+    full_name = fields.String()
+    role = fields.Enum(Role, by_value=True)
+    organisation = fields.Nested(OrganisationOut, allow_none=True)
+    is_active = fields.Boolean()
+    last_login_at = fields.DateTime(allow_none=True)
+
+
+class InvitationOut(Schema):
+    """An invitation as the API shows it (never its token)."""
+
+    id = fields.UUID(attribute="public_id", dump_only=True)
+    email = fields.String()
+    full_name = fields.String()
+    role = fields.Enum(Role, by_value=True)
+    organisation = fields.Nested(OrganisationOut, allow_none=True)
+    state = fields.String()
+    expires_at = fields.DateTime()
+    created_at = fields.DateTime()

@@ -1,0 +1,68 @@
+"""Server-side sign-in sessions: one row per signed-in browser, ended at once when revoked."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from odr.platform.db import utcnow
+from odr.platform.tokens import hash_token, new_token
+from odr.tenants.models import User, UserSession
+
+TOUCH_EVERY = timedelta(seconds=60)
+
+
+def start_session(session: Session, user: User, *, ip: str | None, user_agent: str | None) -> str:
+    """Open a session for ``user``; returns the token for the cookie (stored only hashed)."""
+    token, token_hash = new_token()
+    session.add(
+        UserSession(
+            tenant_id=user.tenant_id,
+            token_hash=token_hash,
+            user_id=user.id,
+            ip_address=(ip or "")[:45] or None,
+            user_agent=(user_agent or "")[:300] or None,
+        )
+    )
+    session.flush()
+    return token
+
+
+def resolve_session(
+    session: Session, token: str, *, idle: timedelta, absolute: timedelta
+) -> tuple[UserSession | None, bool]:
+    """The live session for ``token`` and whether its last-seen time is due a refresh.
+
+    A session idle for longer than ``idle`` or older than ``absolute`` is ended here.
+    """
+    row = session.scalar(select(UserSession).where(UserSession.token_hash == hash_token(token)))
+    if row is None or row.revoked_at is not None or not row.user.is_active:
+        return None, False
+    now = utcnow()
+    if now - row.last_seen_at > idle or now - row.created_at > absolute:
+        row.revoked_at = now
+        session.flush()
+        return None, False
+    return row, now - row.last_seen_at > TOUCH_EVERY
+
+
+def end_session(session: Session, token: str) -> None:
+    """Sign this browser out."""
+    session.execute(
+        update(UserSession)
+        .where(UserSession.token_hash == hash_token(token), UserSession.revoked_at.is_(None))
+        .values(revoked_at=utcnow())
+        .execution_options(synchronize_session=False)
+    )
+
+
+def revoke_user_sessions(session: Session, user: User) -> None:
+    """Sign ``user`` out everywhere."""
+    session.execute(
+        update(UserSession)
+        .where(UserSession.user_id == user.id, UserSession.revoked_at.is_(None))
+        .values(revoked_at=utcnow())
+        .execution_options(synchronize_session=False)
+    )

@@ -1,0 +1,87 @@
+"""The tenant's web area: every page and API route under ``/t/<slug>`` runs in its tenant."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, abort, current_app, g, render_template
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+from werkzeug.exceptions import HTTPException
+
+from odr.platform.errors import NotFound, ServiceError
+from odr.platform.extensions import db
+from odr.platform.permissions import can
+from odr.platform.tenancy import set_tenant
+from odr.tenants.models import Role, Tenant
+from odr.tenants.services import tenant_by_slug
+
+bp = Blueprint("tenants", __name__, url_prefix="/t/<slug>", template_folder="templates")
+
+ROLE_LABELS = {
+    Role.ADMIN: _l("Administrator"),
+    Role.CASE_MANAGER: _l("Case manager"),
+    Role.MEDIATOR: _l("Mediator"),
+    Role.INSURER_AGENT: _l("Insurer agent"),
+    Role.CUSTOMER: _l("Customer"),
+}
+
+
+def role_label(role: Role | str) -> str:
+    """The role's name in the reader's language."""
+    return str(ROLE_LABELS[Role(role)])
+
+
+def enter_tenant(endpoint: str | None, values: dict[str, Any] | None) -> None:
+    """Load the tenant named in the URL (404 if unknown) and scope the session to it."""
+    slug = (values or {}).pop("slug", None)
+    if slug is None:
+        return
+    try:
+        tenant = tenant_by_slug(db.session, slug)
+    except NotFound:
+        abort(404)
+    g.tenant = tenant
+    set_tenant(db.session, tenant.id)
+
+
+def add_slug(endpoint: str, values: dict[str, Any]) -> None:
+    """``url_for`` inside a tenant fills in its slug."""
+    tenant: Tenant | None = g.get("tenant")
+    if tenant is not None and "slug" not in values:
+        values["slug"] = tenant.slug
+
+
+bp.url_value_preprocessor(enter_tenant)
+bp.url_defaults(add_slug)
+
+
+@bp.app_context_processor
+def _template_helpers() -> dict[str, Any]:
+    return {"role_label": role_label, "can": lambda action, target=None: can(current_user, action, target)}
+
+
+def render_form(template: str, *, error: ServiceError | None = None, status: int = 200, **context: Any) -> Any:
+    """Render a form page; a refused submission comes back with its field messages, as 400."""
+    if error is not None:
+        status = 400 if error.status < 500 else error.status
+        context.setdefault("errors", error.fields)
+        context.setdefault("message", error.message)
+    context.setdefault("errors", {})
+    return render_template(template, **context), status
+
+
+def service_call(fn: Any, *args: Any, **kwargs: Any) -> Any:
+    """Call a service and commit once; roll back and re-raise when it refuses."""
+    try:
+        result = fn(*args, **kwargs)
+        db.session.commit()
+        return result
+    except (ServiceError, HTTPException):
+        db.session.rollback()
+        raise
+
+
+def settings() -> Any:
+    """The platform's settings."""
+    return current_app.config["ODR"]
