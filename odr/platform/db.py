@@ -5,10 +5,11 @@ from __future__ import annotations
 import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from contextvars import ContextVar
 from datetime import UTC, datetime
 from typing import Any
 
-from flask import Flask
+from flask import Flask, request
 from flask.globals import app_ctx
 from sqlalchemy import DateTime, MetaData, Uuid, create_engine, event
 from sqlalchemy.engine import Engine
@@ -70,8 +71,25 @@ class TimestampMixin:
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
+# On SQLite, a transaction that reads and later writes can fail at once ("database is locked")
+# when another connection wrote in between. Requests that may write therefore take the write
+# lock up front (BEGIN IMMEDIATE) and wait their turn under the busy timeout instead.
+_write_intent: ContextVar[bool] = ContextVar("odr_sqlite_write_intent", default=False)
+
+
+@contextmanager
+def write_intent(enabled: bool = True) -> Iterator[None]:
+    """Within this block, new SQLite transactions take the write lock when they begin."""
+    token = _write_intent.set(enabled)
+    try:
+        yield
+    finally:
+        _write_intent.reset(token)
+
+
 def _sqlite_pragmas(dbapi_connection: Any, connection_record: Any) -> None:
     """Foreign keys, WAL and a busy timeout on every SQLite connection."""
+    dbapi_connection.isolation_level = None  # SQLAlchemy emits BEGIN itself (savepoints work)
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA journal_mode=WAL")
@@ -91,7 +109,12 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
     engine = create_engine(url, **kwargs)
     if engine.dialect.name == "sqlite":
         event.listen(engine, "connect", _sqlite_pragmas)
+        event.listen(engine, "begin", _sqlite_begin)
     return engine
+
+
+def _sqlite_begin(connection: Any) -> None:
+    connection.exec_driver_sql("BEGIN IMMEDIATE" if _write_intent.get() else "BEGIN")
 
 
 def _app_context_id() -> int:
@@ -113,18 +136,27 @@ class Database:
         self.factory.configure(bind=self.engine)
         app.extensions["odr.db"] = self
         app.teardown_appcontext(self._remove_session)
+        if self.engine.dialect.name == "sqlite":
+            # A URL value preprocessor of the app runs before any blueprint's, which may query.
+            app.url_value_preprocessor(_declare_write_intent)
+
 
     def _remove_session(self, exc: BaseException | None) -> None:
         self.session.remove()
 
     @contextmanager
-    def new_session(self) -> Iterator[Session]:
+    def new_session(self, *, write: bool = True) -> Iterator[Session]:
         """A session of its own, outside the request's (jobs, CLI); closed at the end."""
         session = self.factory()
         try:
-            yield session
+            with write_intent(write):
+                yield session
         finally:
             session.close()
+
+
+def _declare_write_intent(endpoint: str | None, values: dict[str, Any] | None) -> None:
+    _write_intent.set(request.method not in {"GET", "HEAD", "OPTIONS"})
 
 
 def after_commit(session: Session, callback: Callable[[], None]) -> None:

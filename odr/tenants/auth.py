@@ -6,13 +6,13 @@ from datetime import timedelta
 
 from flask import Flask, abort, current_app, g, redirect, request, session, url_for
 from flask_login import login_user, logout_user
-from sqlalchemy import update
+from sqlalchemy.exc import OperationalError
 from werkzeug.wrappers import Response
 
 from odr.platform.db import utcnow
-from odr.platform.errors import wants_json, json_error
+from odr.platform.errors import json_error, wants_json
 from odr.platform.extensions import db, login_manager
-from odr.tenants.models import User, UserSession
+from odr.tenants.models import User
 from odr.tenants.sessions import end_session, resolve_session, start_session
 
 SESSION_KEY = "sid"
@@ -23,6 +23,7 @@ def init_app(app: Flask) -> None:
     login_manager.session_protection = None  # server-side sessions are stronger
     login_manager.user_loader(load_user)
     login_manager.unauthorized_handler(unauthorized)
+    app.after_request(save_session_state)
 
 
 def load_user(user_id: str) -> User | None:
@@ -38,22 +39,25 @@ def load_user(user_id: str) -> User | None:
         absolute=timedelta(hours=settings.session_max_hours),
     )
     if row is None:
-        db.session.commit()  # keep the expiry of an idle session
+        g.save_session_state = True  # an idle session was just ended: keep that
         return None
     if str(row.user.public_id) != user_id:
         return None
     if touch:
-        _touch(row.id)
+        row.last_seen_at = utcnow()
+        g.save_session_state = True
     return row.user
 
 
-def _touch(session_id: int) -> None:
-    """Refresh the last-seen time in its own short transaction (reads commit nothing)."""
-    with db.new_session() as s:
-        s.execute(
-            update(UserSession).where(UserSession.id == session_id).values(last_seen_at=utcnow())
-        )
-        s.commit()
+def save_session_state(response: Response) -> Response:
+    """Commit a session's last-seen time or expiry even when the request itself wrote nothing."""
+    if g.pop("save_session_state", False):
+        try:
+            db.session.commit()
+        except OperationalError:
+            # Best effort: a busy embedded database may refuse; the next request tries again.
+            db.session.rollback()
+    return response
 
 
 def unauthorized() -> Response:
