@@ -69,6 +69,9 @@ def test_settings(tmp: Path, url: str, **overrides: Any) -> Settings:
     return Settings.from_env(environ={}, **values)
 
 
+test_settings.__test__ = False  # type: ignore[attr-defined]  # a helper, not a test
+
+
 @pytest.fixture(scope="session")
 def app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Flask]:
     """The platform on a freshly migrated database."""

@@ -1,0 +1,60 @@
+# The two commands of the README: `make run` and `make test`. Everything else is a step of those.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.stamp
+
+.PHONY: run test install install-test assets translations db demo serve chromium lint bench clean
+
+run: install assets translations db demo serve  ## set up, load the demo data and serve on :5000
+
+test: install-test assets translations chromium  ## set up and run the whole test suite
+	$(BIN)/pytest -n 2 $(PYTEST_ARGS)
+
+$(BIN)/python:
+	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || \
+		(echo "odr needs Python 3.11 or newer (set PYTHON=python3.11)"; exit 1)
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+
+$(STAMP)-run: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet -e .
+	touch $@
+
+$(STAMP)-test: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet -e '.[test]'
+	touch $@ $(STAMP)-run
+
+install: $(STAMP)-run
+install-test: $(STAMP)-test
+
+node_modules/.stamp: package.json package-lock.json
+	npm ci --no-audit --no-fund
+	touch $@
+
+assets: node_modules/.stamp  ## build the front-end into odr/platform/static/dist
+	npm run build
+
+translations: install  ## compile the message catalogues
+	$(BIN)/pybabel compile --use-fuzzy -d odr/translations
+
+db: install  ## create or upgrade the database
+	$(BIN)/odr db upgrade
+
+demo: db  ## load the demo tenant (safe to repeat)
+	$(BIN)/odr demo
+
+serve:  ## serve pages, API and Socket.IO on ODR_HOST:ODR_PORT
+	$(BIN)/odr serve
+
+chromium:  ## Debian's Chromium for the browser tests
+	@test -x /usr/bin/chromium || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium)
+
+lint: install-test
+	$(BIN)/ruff check odr tests bench
+
+bench: install-test assets translations
+	$(BIN)/python -m bench.http
+
+clean:
+	rm -rf $(VENV) node_modules odr/platform/static/dist instance
