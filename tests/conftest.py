@@ -80,7 +80,7 @@ def app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Flask]:
     with app.app_context():
         upgrade()
     yield app
-    db.engine.dispose()  # type: ignore[union-attr]
+    db.state(app).engine.dispose()
 
 
 @pytest.fixture(autouse=True)
@@ -89,19 +89,18 @@ def _rollback(request: pytest.FixtureRequest) -> Iterator[None]:
     if "app" not in request.fixturenames:
         yield
         return
-    app: Flask = request.getfixturevalue("app")
-    engine = db.engine
-    assert engine is not None
+    state = db.state(request.getfixturevalue("app"))
+    engine = state.engine
     connection = engine.connect()
     transaction = connection.begin()
-    db.factory.configure(bind=connection, join_transaction_mode="create_savepoint")
+    state.factory.configure(bind=connection, join_transaction_mode="create_savepoint")
     limiter.reset()
     try:
         yield
     finally:
         transaction.rollback()
         connection.close()
-        db.factory.configure(bind=engine, join_transaction_mode="conservative_savepoint")
+        state.factory.configure(bind=engine, join_transaction_mode="conservative_savepoint")
 
 
 @pytest.fixture
@@ -111,7 +110,7 @@ def session(app: Flask) -> Iterator[Session]:
     No application context is held open around it: requests must push their own, or
     flask-login and Flask-WTF would keep the previous request's user and token on ``g``.
     """
-    s = db.factory()
+    s = db.state(app).factory()
     try:
         yield s
     finally:

@@ -49,4 +49,4 @@ def serve(host: str | None, port: int | None) -> None:
 @with_appcontext
 def worker(workers: int) -> None:
     """Run jobs (e-mail, sweeps) in this process, for production deployments."""
-    jobs.run_worker(workers)
+    jobs.run_worker(current_app._get_current_object(), workers)

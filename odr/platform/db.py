@@ -6,10 +6,11 @@ import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from flask import Flask, request
+from flask import Flask, current_app, request
 from flask.globals import app_ctx
 from sqlalchemy import DateTime, MetaData, Uuid, create_engine, event
 from sqlalchemy.engine import Engine
@@ -121,25 +122,50 @@ def _app_context_id() -> int:
     return id(app_ctx._get_current_object())  # noqa: SLF001 - the documented scope key
 
 
+@dataclass
+class DatabaseState:
+    """One app's engine and session factory (kept in ``app.extensions``)."""
+
+    engine: Engine
+    factory: sessionmaker[Session]
+
+
 class Database:
-    """The engine and the session of a Flask app: one session per application context."""
+    """The engine and the session of the current app: one session per application context.
+
+    The state lives in ``app.extensions["odr.db"]``, so several apps (tests) can coexist.
+    """
 
     def __init__(self) -> None:
         self.metadata = Base.metadata
-        self.engine: Engine | None = None
-        self.factory = sessionmaker(expire_on_commit=False)
-        self.session: scoped_session[Session] = scoped_session(self.factory, scopefunc=_app_context_id)
+        self.session: scoped_session[Session] = scoped_session(self._new, scopefunc=_app_context_id)
 
     def init_app(self, app: Flask, url: str) -> None:
         """Bind to ``app``: create the engine and remove the session when the context ends."""
-        self.engine = make_engine(url)
-        self.factory.configure(bind=self.engine)
-        app.extensions["odr.db"] = self
+        engine = make_engine(url)
+        app.extensions["odr.db"] = DatabaseState(engine, sessionmaker(bind=engine, expire_on_commit=False))
         app.teardown_appcontext(self._remove_session)
-        if self.engine.dialect.name == "sqlite":
+        if engine.dialect.name == "sqlite":
             # A URL value preprocessor of the app runs before any blueprint's, which may query.
             app.url_value_preprocessor(_declare_write_intent)
 
+    @staticmethod
+    def state(app: Flask | None = None) -> DatabaseState:
+        """The engine and factory of ``app`` (the current app by default)."""
+        return (app or current_app).extensions["odr.db"]
+
+    @property
+    def engine(self) -> Engine:
+        """The current app's engine."""
+        return self.state().engine
+
+    @property
+    def factory(self) -> sessionmaker[Session]:
+        """The current app's session factory."""
+        return self.state().factory
+
+    def _new(self) -> Session:
+        return self.factory()
 
     def _remove_session(self, exc: BaseException | None) -> None:
         self.session.remove()

@@ -4,94 +4,94 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlparse
 
-from flask import Flask
+from flask import Flask, current_app
 from huey import Huey, RedisHuey, SqliteHuey, crontab
-from huey.consumer import Consumer
 
 log = logging.getLogger(__name__)
 
+Task = Callable[..., Any]
+
+
+@dataclass
+class JobState:
+    """One app's huey instance and its wrapped tasks (kept in ``app.extensions``)."""
+
+    huey: Huey
+    wrapped: dict[str, Any] = field(default_factory=dict)
+
 
 class JobQueue:
-    """Tasks are declared at import with ``@jobs.task``; the backend is chosen in ``init_app``."""
+    """Tasks are declared at import with ``@jobs.task``; each app binds them to its own huey."""
 
     def __init__(self) -> None:
-        self._tasks: dict[str, tuple[Callable[..., Any], dict[str, Any]]] = {}
-        self._periodic: dict[str, tuple[Callable[..., Any], dict[str, Any]]] = {}
-        self.huey: Huey | None = None
-        self._wrapped: dict[str, Any] = {}
-        self._consumer: Consumer | None = None
-        self._app: Flask | None = None
+        self._tasks: dict[str, tuple[Task, dict[str, Any]]] = {}
+        self._periodic: dict[str, tuple[Task, dict[str, str]]] = {}
 
-    def task(self, retries: int = 5, retry_delay: int = 30) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    def task(self, retries: int = 5, retry_delay: int = 30) -> Callable[[Task], Task]:
         """Declare a task; it runs inside an application context. Tasks must be idempotent."""
 
-        def decorator(fn: Callable[..., Any]) -> Callable[..., Any]:
-            name = f"{fn.__module__}.{fn.__name__}"
-            self._tasks[name] = (fn, {"retries": retries, "retry_delay": retry_delay})
-            self._register(name)
+        def decorator(fn: Task) -> Task:
+            self._tasks[_name(fn)] = (fn, {"retries": retries, "retry_delay": retry_delay})
             return fn
 
         return decorator
 
-    def periodic(self, **schedule: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    def periodic(self, **schedule: str) -> Callable[[Task], Task]:
         """Declare a task that runs on a crontab schedule (``minute="*"``...)."""
 
-        def decorator(fn: Callable[..., Any]) -> Callable[..., Any]:
-            name = f"{fn.__module__}.{fn.__name__}"
-            self._periodic[name] = (fn, schedule)
-            self._register(name)
+        def decorator(fn: Task) -> Task:
+            self._periodic[_name(fn)] = (fn, schedule)
             return fn
 
         return decorator
 
     def init_app(self, app: Flask, url: str, *, immediate: bool) -> None:
-        """Build the huey instance for ``url`` and register every declared task."""
-        self.huey = _make_huey(url, immediate=immediate)
-        self._app = app
-        self._wrapped = {}
-        for name in [*self._tasks, *self._periodic]:
-            self._register(name)
-        app.extensions["odr.jobs"] = self
+        """Give ``app`` the huey instance ``url`` names."""
+        app.extensions["odr.jobs"] = JobState(_make_huey(url, immediate=immediate))
 
-    def _register(self, name: str) -> None:
-        """Wrap a declared task for the current huey instance (tasks may be declared late)."""
-        if self.huey is None or self._app is None:
-            return
-        if name in self._tasks:
-            fn, options = self._tasks[name]
-            self._wrapped[name] = self.huey.task(name=name, **options)(_in_app(self._app, fn))
-        else:
-            fn, schedule = self._periodic[name]
-            self._wrapped[name] = self.huey.periodic_task(crontab(**schedule), name=name)(
-                _in_app(self._app, fn)
-            )
+    def _state(self, app: Flask) -> JobState:
+        """The app's state, with every task declared so far bound to its huey."""
+        state: JobState = app.extensions["odr.jobs"]
+        for name, (fn, options) in self._tasks.items():
+            if name not in state.wrapped:
+                state.wrapped[name] = state.huey.task(name=name, **options)(_in_app(app, fn))
+        for name, (fn, schedule) in self._periodic.items():
+            if name not in state.wrapped:
+                state.wrapped[name] = state.huey.periodic_task(crontab(**schedule), name=name)(
+                    _in_app(app, fn)
+                )
+        return state
 
-    def enqueue(self, fn: Callable[..., Any], *args: Any) -> None:
+    def enqueue(self, fn: Task, *args: Any) -> None:
         """Queue a run of the declared task ``fn`` with ``args`` (JSON-friendly values)."""
-        name = f"{fn.__module__}.{fn.__name__}"
-        if name not in self._wrapped:
+        name = _name(fn)
+        if name not in self._tasks:
             raise KeyError(f"{name} is not a declared task")
-        self._wrapped[name](*args)
+        self._state(current_app._get_current_object()).wrapped[name](*args)
 
-    def start_consumer(self, workers: int = 2) -> None:
-        """Run the jobs inside this process (the embedded mode)."""
-        if self.huey is None or self.huey.immediate:
+    def start_consumer(self, app: Flask, workers: int = 2) -> None:
+        """Run the jobs inside this process, in threads (the embedded mode)."""
+        state = self._state(app)
+        if state.huey.immediate:
             return
-        self._consumer = self.huey.create_consumer(workers=workers, worker_type="thread", periodic=True)
-        self._consumer.start()
+        state.huey.create_consumer(workers=workers, worker_type="thread", periodic=True).start()
         log.info("embedded job consumer started with %d workers", workers)
 
-    def run_worker(self, workers: int) -> None:
-        """Run a blocking worker process (``odr worker``)."""
-        assert self.huey is not None
-        consumer = self.huey.create_consumer(workers=workers, worker_type="thread", periodic=True)
-        consumer.run()
+    def run_worker(self, app: Flask, workers: int) -> None:
+        """Run jobs until interrupted (``odr worker``)."""
+        state = self._state(app)
+        state.huey.create_consumer(workers=workers, worker_type="thread", periodic=True).run()
 
 
-def _in_app(app: Flask, fn: Callable[..., Any]) -> Callable[..., Any]:
+def _name(fn: Task) -> str:
+    return f"{fn.__module__}.{fn.__name__}"
+
+
+def _in_app(app: Flask, fn: Task) -> Task:
     def run(*args: Any) -> Any:
         with app.app_context():
             return fn(*args)

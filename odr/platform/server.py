@@ -26,8 +26,9 @@ class _Gunicorn(BaseApplication):
 
 
 def _post_worker_init(worker: Any) -> None:
-    if worker.app.application.config["ODR"].jobs_embedded:
-        jobs.start_consumer()
+    app = worker.app.application
+    if app.config["ODR"].jobs_embedded:
+        jobs.start_consumer(app)
 
 
 def run(app: Flask, host: str, port: int, settings: Settings) -> None:
