@@ -91,8 +91,19 @@ def register_domains(app: Flask) -> None:
     from odr.tenants.api import blp as tenants_api
     from odr.tenants.views import bp as tenants_pages
 
+    from odr.mediation.cases import policy as cases_policy  # noqa: F401 - registers the rules
+    from odr.mediation.deadlines import tasks as deadline_tasks  # noqa: F401 - declares the sweep
+    from odr.tenants.signals import account_created
+
     app.register_blueprint(web.bp)
     tenants_auth.init_app(app)
     app.register_blueprint(tenants_pages)
     api.register_blueprint(tenants_api)
+    account_created.connect(_link_new_customer, weak=False)
     register_commands(app)
+
+
+def _link_new_customer(session: object, user: object) -> None:
+    from odr.mediation.cases.services import link_customer
+
+    link_customer(session, user)  # type: ignore[arg-type]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from flask import Flask, g, request, session
+from flask import Flask, g, has_request_context, request, session
 from flask_babel import format_currency, format_datetime, get_locale
 from flask_login import current_user
 
@@ -16,6 +16,9 @@ TRANSLATIONS = Path(__file__).resolve().parent.parent / "translations"
 
 def select_locale() -> str:
     """The person's chosen language, else their browser's, else the tenant's default."""
+    if not has_request_context():
+        tenant = g.get("tenant")
+        return getattr(tenant, "default_locale", None) or "en"
     chosen = session.get("locale")
     if chosen in LANGUAGES:
         return chosen

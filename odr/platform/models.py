@@ -12,8 +12,12 @@ from odr.platform.db import Base
 
 def all_metadata() -> MetaData:
     """The metadata of every domain's models."""
+    import odr.mediation.cases.models  # noqa: F401
+    import odr.mediation.deadlines.models  # noqa: F401
+    import odr.mediation.events  # noqa: F401
     import odr.platform.mail  # noqa: F401
     import odr.tenants.models  # noqa: F401
+    import odr.tenants.notifications.models  # noqa: F401
 
     return Base.metadata
 

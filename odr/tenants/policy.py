@@ -51,3 +51,13 @@ def _organisations(user: Any, target: Any) -> bool:
 @rule("organisations.list", description="See the tenant's insurer organisations")
 def _organisations_list(user: Any, target: Any) -> bool:
     return _role(user) in {Role.ADMIN, Role.CASE_MANAGER}
+
+
+@rule("templates.manage", description="Edit the tenant's e-mail templates")
+def _templates(user: Any, target: Any) -> bool:
+    return _role(user) is Role.ADMIN
+
+
+@rule("notifications.view", description="See one's own notifications")
+def _notifications(user: Any, target: Any) -> bool:
+    return True

@@ -15,6 +15,7 @@ from odr.platform.permissions import require
 from odr.platform.db import utcnow
 from odr.platform.tokens import hash_token, new_token
 from odr.tenants import emails
+from odr.tenants.signals import account_created
 from odr.tenants.models import Invitation, InvitationPurpose, Organisation, Role, Tenant, User
 from odr.tenants.passwords import hash_password, needs_rehash, verify_password
 from odr.tenants.policy import DEFAULT_POLICY
@@ -48,8 +49,23 @@ def load(schema: Schema, data: dict[str, Any]) -> dict[str, Any]:
     try:
         return schema.load(data)
     except ValidationError as exc:
-        fields = exc.messages if isinstance(exc.messages, dict) else {"_schema": exc.messages}
-        raise ValidationFailed(str(_l("Some fields need to be corrected.")), fields) from exc
+        message = str(_l("Some fields need to be corrected."))
+        raise ValidationFailed(message, _field_messages(exc.messages)) from exc
+
+
+def _field_messages(messages: Any) -> dict[str, list[str]]:
+    """Marshmallow's messages as ``{field: [text, ...]}``.
+
+    A lazily translated message (the schemas' ``error_messages``) reaches marshmallow as an
+    object that is not a ``str``, so it keeps it as is instead of in a list; the pages and the
+    API expect a list of plain strings for every field.
+    """
+    if not isinstance(messages, dict):
+        messages = {"_schema": messages}
+    return {
+        field: [str(text) for text in (texts if isinstance(texts, list | tuple) else [texts])]
+        for field, texts in messages.items()
+    }
 
 
 def _field_error(field: str, message: Any) -> ValidationFailed:
@@ -77,7 +93,7 @@ def tenant_by_slug(session: Session, slug: str) -> Tenant:
     """The active tenant at ``slug``, or NotFound."""
     tenant = session.scalar(select(Tenant).where(Tenant.slug == slug, Tenant.is_active.is_(True)))
     if tenant is None:
-        raise NotFound("unknown tenant")
+        raise NotFound(str(_l("There is no dispute resolution service at this address.")))
     return tenant
 
 
@@ -125,7 +141,7 @@ def organisation_by_public_id(session: Session, tenant_id: int, public_id: Any) 
         select(Organisation).where(Organisation.public_id == public_id, Organisation.tenant_id == tenant_id)
     )
     if organisation is None:
-        raise NotFound("unknown organisation")
+        raise NotFound(str(_l("No such organisation is registered.")))
     return organisation
 
 
@@ -193,17 +209,26 @@ def invite(
     base_url: str,
     lifetime: timedelta,
     next_path: str | None = None,
+    send_email: bool = True,
+    action: str | None = None,
+    target: Any = None,
 ) -> tuple[Invitation, str]:
     """Invite a person to the actor's tenant by e-mail; returns the invitation and its token.
 
     :param data: email, full_name, role, organisation_id (public id, insurer agents only)
     :param base_url: the platform's public address, for the link in the e-mail
     :param lifetime: how long the link stays valid
-    :param next_path: where the person lands after accepting (a case room, later)
+    :param next_path: where the person lands after accepting (a case room)
+    :param send_email: False when the caller sends its own e-mail with the link
+    :param action: the permission to check instead of the default (e.g. inviting a case's representative)
+    :param target: the object ``action`` is checked against
     """
     values = load(InvitationSchema(), data)
-    action = "invitations.invite_customer" if values["role"] is Role.CUSTOMER else "invitations.manage"
-    require(actor, action)
+    if action is None:
+        action = "invitations.invite_customer" if values["role"] is Role.CUSTOMER else "invitations.manage"
+    elif values["role"] is not Role.CUSTOMER:
+        raise _field_error("role", _l("Choose one of the roles offered."))
+    require(actor, action, target)
     tenant = actor.tenant
     if _email_taken(session, tenant.id, values["email"]):
         raise _field_error("email", _l("Someone in this tenant already uses this e-mail address."))
@@ -241,7 +266,8 @@ def invite(
     )
     session.add(invitation)
     session.flush()
-    emails.invitation(session, tenant, invitation, invitation_url(base_url, tenant, token))
+    if send_email:
+        emails.invitation(session, tenant, invitation, invitation_url(base_url, tenant, token))
     return invitation, token
 
 
@@ -344,6 +370,8 @@ def redeem_link(
     invitation.user_id = user.id
     user.last_login_at = utcnow()
     session.flush()
+    if invitation.purpose is InvitationPurpose.INVITE:
+        account_created.send(session, user=user)
     return user, invitation.next_path
 
 

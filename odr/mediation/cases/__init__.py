@@ -1,0 +1,1 @@
+"""Cases: referral intake, eligibility screening, the lifecycle and assignment."""

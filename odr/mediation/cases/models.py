@@ -1,0 +1,210 @@
+"""Cases: the referral as the insurer sent it, and the case it becomes."""
+
+from __future__ import annotations
+
+import enum
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    CheckConstraint,
+    Enum,
+    ForeignKey,
+    Index,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from odr.mediation.cases.states import CaseState
+from odr.platform.db import Base, PublicIdMixin, TimestampMixin, utcnow
+from odr.platform.tenancy import TenantScoped
+from odr.tenants.models import Organisation, User
+
+
+def _enum(cls: type[enum.Enum], name: str, length: int = 20) -> Enum:
+    return Enum(
+        cls,
+        name=name,
+        native_enum=False,
+        create_constraint=True,
+        length=length,
+        values_callable=lambda items: [i.value for i in items],
+    )
+
+
+class ProductLine(enum.StrEnum):
+    """The kind of policy."""
+
+    MOTOR = "motor"
+    HOME = "home"
+    TRAVEL = "travel"
+    HEALTH = "health"
+    LIFE = "life"
+    PET = "pet"
+    COMMERCIAL = "commercial"
+    OTHER = "other"
+
+
+class ComplaintCategory(enum.StrEnum):
+    """What the complaint is about."""
+
+    CLAIM_DECLINED = "claim_declined"
+    DELAY = "delay"
+    SETTLEMENT_AMOUNT = "settlement_amount"
+    PREMIUM = "premium"
+    CANCELLATION = "cancellation"
+    SERVICE = "service"
+    OTHER = "other"
+
+
+class ServiceKind(enum.StrEnum):
+    """The ADR service asked for."""
+
+    MEDIATION = "mediation"
+    CONCILIATION = "conciliation"
+    ARBITRATION = "arbitration"
+
+
+class EscalationLevel(enum.StrEnum):
+    """A step of the insurer's own complaint handling."""
+
+    FRONTLINE = "frontline"
+    TEAM_LEADER = "team_leader"
+    INTERNAL_REVIEW = "internal_review"
+
+
+class Case(TenantScoped, PublicIdMixin, TimestampMixin, Base):
+    """A complaint referred to the ADR provider, from referral to closure."""
+
+    __tablename__ = "cases"
+    __table_args__ = (
+        UniqueConstraint("tenant_id", "reference"),
+        UniqueConstraint("tenant_id", "organisation_id", "idempotency_key"),
+        CheckConstraint("amount_minor >= 0", name="amount_not_negative"),
+        CheckConstraint("tier BETWEEN 1 AND 4", name="tier_range"),
+        Index("ix_cases_tenant_id_state_tier", "tenant_id", "state", "tier"),
+        Index("ix_cases_tenant_id_policy_number_complaint_date", "tenant_id", "policy_number", "complaint_date"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    reference: Mapped[str] = mapped_column(String(32))
+    state: Mapped[CaseState] = mapped_column(_enum(CaseState, "case_state"), default=CaseState.REFERRED)
+    tier: Mapped[int] = mapped_column(default=1)
+    service: Mapped[ServiceKind] = mapped_column(_enum(ServiceKind, "service_kind"))
+
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id", ondelete="RESTRICT"), index=True)
+    referred_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    case_manager_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"), index=True)
+    mediator_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"), index=True)
+    customer_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"), index=True)
+
+    customer_name: Mapped[str] = mapped_column(String(200))
+    customer_email: Mapped[str] = mapped_column(String(254))
+    customer_phone: Mapped[str | None] = mapped_column(String(40))
+    customer_language: Mapped[str] = mapped_column(String(10), default="en")
+    customer_needs: Mapped[str | None] = mapped_column(Text)
+
+    policy_number: Mapped[str] = mapped_column(String(60))
+    product_line: Mapped[ProductLine] = mapped_column(_enum(ProductLine, "product_line"))
+    complaint_category: Mapped[ComplaintCategory] = mapped_column(_enum(ComplaintCategory, "complaint_category"))
+    complaint_summary: Mapped[str] = mapped_column(Text)
+    complaint_date: Mapped[date]
+    amount_minor: Mapped[int] = mapped_column(BigInteger)
+    currency: Mapped[str] = mapped_column(String(3))
+    desired_outcome: Mapped[str] = mapped_column(Text)
+    final_response_date: Mapped[date | None]
+    final_response_summary: Mapped[str | None] = mapped_column(Text)
+    no_final_response_reason: Mapped[str | None] = mapped_column(Text)
+
+    idempotency_key: Mapped[str | None] = mapped_column(String(100))
+    possible_duplicate_of_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id", ondelete="SET NULL"))
+    referred_at: Mapped[datetime] = mapped_column(default=utcnow)
+    screening: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    rejection_reason: Mapped[str | None] = mapped_column(Text)
+
+    # The regulatory clock: from the complete file to the tenant's outcome limit.
+    file_complete_at: Mapped[datetime | None]
+    outcome_due_at: Mapped[datetime | None]
+    clock_paused_at: Mapped[datetime | None]
+    clock_pause_reason: Mapped[str | None] = mapped_column(Text)
+    clock_extended: Mapped[bool] = mapped_column(default=False)
+
+    rejections_in_a_row: Mapped[int] = mapped_column(default=0)
+    attention_reason: Mapped[str | None] = mapped_column(Text)
+    attention_since: Mapped[datetime | None]
+
+    last_seq: Mapped[int] = mapped_column(default=0)
+    closed_at: Mapped[datetime | None]
+
+    organisation: Mapped[Organisation] = relationship(lazy="joined")
+    referred_by: Mapped[User | None] = relationship(foreign_keys=[referred_by_id])
+    case_manager: Mapped[User | None] = relationship(foreign_keys=[case_manager_id])
+    mediator: Mapped[User | None] = relationship(foreign_keys=[mediator_id])
+    customer: Mapped[User | None] = relationship(foreign_keys=[customer_id])
+    escalation_steps: Mapped[list[EscalationStep]] = relationship(
+        back_populates="case", order_by="EscalationStep.step_date", cascade="all, delete-orphan"
+    )
+    representatives: Mapped[list[Representative]] = relationship(
+        primaryjoin="and_(Representative.case_id == Case.id, Representative.removed_at.is_(None))",
+        viewonly=True,
+        lazy="selectin",
+    )
+
+    def __repr__(self) -> str:
+        return f"<Case {self.reference} {self.state.value}>"
+
+
+class EscalationStep(TenantScoped, Base):
+    """One step of the insurer's internal handling before the referral."""
+
+    __tablename__ = "case_escalation_steps"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"), index=True)
+    level: Mapped[EscalationLevel] = mapped_column(_enum(EscalationLevel, "escalation_level"))
+    step_date: Mapped[date]
+    outcome: Mapped[str] = mapped_column(Text)
+
+    case: Mapped[Case] = relationship(back_populates="escalation_steps")
+
+
+class ReferenceCounter(TenantScoped, Base):
+    """The last case number given in a tenant's year (references are ``PREFIX-YEAR-000042``)."""
+
+    __tablename__ = "case_reference_counters"
+    __table_args__ = (UniqueConstraint("tenant_id", "year"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    year: Mapped[int]
+    last_number: Mapped[int] = mapped_column(default=0)
+
+
+class Side(enum.StrEnum):
+    """The two parties of a case."""
+
+    CUSTOMER = "customer"
+    INSURER = "insurer"
+
+
+class Representative(TenantScoped, TimestampMixin, Base):
+    """Someone acting for one party of one case (a lawyer, an adviser, a relative)."""
+
+    __tablename__ = "case_representatives"
+    __table_args__ = (UniqueConstraint("case_id", "email"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"), index=True)
+    email: Mapped[str] = mapped_column(String(254))
+    full_name: Mapped[str] = mapped_column(String(200))
+    # Set when the invited person joins (or at once when they already have an account).
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    side: Mapped[Side] = mapped_column(_enum(Side, "case_side", 10))
+    relationship_note: Mapped[str | None] = mapped_column(String(200))
+    added_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    removed_at: Mapped[datetime | None]
+
+    user: Mapped[User | None] = relationship(foreign_keys=[user_id], lazy="joined")

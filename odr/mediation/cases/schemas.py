@@ -1,0 +1,161 @@
+"""Input schemas of cases: the one place referral and screening input is validated."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from babel.numbers import get_currency_precision, list_currencies
+from flask_babel import lazy_gettext as _l
+from marshmallow import ValidationError, fields, post_load, validate, validates, validates_schema
+
+from odr.mediation.cases.models import ComplaintCategory, EscalationLevel, ProductLine, ServiceKind, Side
+from odr.tenants.schemas import BaseSchema, Email, Text
+
+MAX_AMOUNT_MINOR = 10**12  # ten billion in major units: anything above is a typing error
+CURRENCIES = frozenset(list_currencies())
+
+
+def _required() -> dict[str, Any]:
+    return {"required": True, "error_messages": {"required": _l("This field is required.")}}
+
+
+def _choice(enum_cls: type) -> fields.Enum:
+    return fields.Enum(
+        enum_cls,
+        by_value=True,
+        required=True,
+        error_messages={"unknown": _l("Choose one of the options offered."), "required": _l("This field is required.")},
+    )
+
+
+class PastDate(fields.Date):
+    """A calendar date that is not in the future."""
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> date:
+        try:
+            day = super()._deserialize(value, attr, data, **kwargs)
+        except ValidationError as exc:
+            raise ValidationError(str(_l("Enter a date like 2026-03-31."))) from exc
+        today = self.context_today()
+        if day > today:
+            raise ValidationError(str(_l("This date is in the future.")))
+        if day.year < 1990:
+            raise ValidationError(str(_l("This date is too far in the past.")))
+        return day
+
+    def context_today(self) -> date:
+        """Today, in UTC (a day's slack either side does not change the checks)."""
+        from odr.platform.db import utcnow
+
+        return utcnow().date()
+
+
+class EscalationStepSchema(BaseSchema):
+    """One internal step of the insurer's complaint handling."""
+
+    level = _choice(EscalationLevel)
+    step_date = PastDate(**_required())
+    outcome = Text(**_required(), validate=validate.Length(max=2000))
+
+
+class ReferralSchema(BaseSchema):
+    """A referral: the customer, the policy, the complaint, the money, the insurer's own handling."""
+
+    customer_name = Text(**_required(), validate=validate.Length(max=200))
+    customer_email = Email(**_required())
+    customer_phone = fields.String(
+        load_default=None,
+        allow_none=True,
+        validate=validate.Regexp(r"^\+?[0-9 ()./-]{6,40}$", error=_l("Enter a phone number, like +44 20 7946 0000.")),
+    )
+    customer_language = fields.String(load_default="en", validate=validate.Length(min=2, max=10))
+    customer_needs = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=2000))
+
+    policy_number = Text(**_required(), validate=validate.Length(max=60))
+    product_line = _choice(ProductLine)
+    complaint_category = _choice(ComplaintCategory)
+    complaint_summary = Text(**_required(), validate=validate.Length(max=10_000))
+    complaint_date = PastDate(**_required())
+
+    amount = fields.Decimal(
+        required=True, places=None, as_string=False,
+        error_messages={"invalid": _l("Enter an amount, like 1250.00."), "required": _l("This field is required.")},
+    )
+    currency = fields.String(**_required())
+    desired_outcome = Text(**_required(), validate=validate.Length(max=5000))
+    service = _choice(ServiceKind)
+
+    escalation_steps = fields.List(fields.Nested(EscalationStepSchema), load_default=list)
+    final_response_date = PastDate(load_default=None, allow_none=True)
+    final_response_summary = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=5000))
+    no_final_response_reason = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=2000))
+
+    organisation_id = fields.UUID(load_default=None, allow_none=True)
+    idempotency_key = fields.String(load_default=None, allow_none=True, validate=validate.Length(min=8, max=100))
+
+    @validates("currency")
+    def _known_currency(self, value: str, **kwargs: Any) -> None:
+        if value.upper() not in CURRENCIES or len(value) != 3:
+            raise ValidationError(str(_l("Use a three-letter ISO 4217 currency code, like EUR or GBP.")))
+
+    @validates_schema
+    def _coherent(self, data: dict[str, Any], **kwargs: Any) -> None:
+        errors: dict[str, list[str]] = {}
+        complaint = data.get("complaint_date")
+        final = data.get("final_response_date")
+        if complaint and final and final < complaint:
+            errors["final_response_date"] = [str(_l("The final response cannot come before the complaint."))]
+        for index, step in enumerate(data.get("escalation_steps") or []):
+            if complaint and step["step_date"] < complaint:
+                errors[f"escalation_steps.{index}.step_date"] = [
+                    str(_l("An internal step cannot come before the complaint."))
+                ]
+        if final and not (data.get("final_response_summary") or "").strip():
+            errors["final_response_summary"] = [str(_l("Summarise the final response."))]
+        amount = data.get("amount")
+        if amount is not None:
+            if amount < 0:
+                errors["amount"] = [str(_l("The amount cannot be negative."))]
+            elif amount * 100 >= MAX_AMOUNT_MINOR:
+                errors["amount"] = [str(_l("This amount is not plausible; check it."))]
+        if errors:
+            raise ValidationError(errors)
+
+    @post_load
+    def _to_minor_units(self, data: dict[str, Any], **kwargs: Any) -> dict[str, Any]:
+        currency = data["currency"].upper()
+        precision = get_currency_precision(currency)
+        amount = data.pop("amount")
+        scaled = amount.scaleb(precision)
+        if scaled != scaled.to_integral_value():
+            raise ValidationError(
+                {"amount": [str(_l("%(currency)s has %(n)s decimal places.", currency=currency, n=precision))]}
+            )
+        data["currency"] = currency
+        data["amount_minor"] = int(scaled)
+        for key in ("customer_needs", "final_response_summary", "no_final_response_reason", "customer_phone"):
+            if isinstance(data.get(key), str):
+                data[key] = data[key].strip() or None
+        return data
+
+
+class ReasonSchema(BaseSchema):
+    """A reason, written out (rejections, overrides, pauses, escalation requests)."""
+
+    reason = Text(**_required(), validate=validate.Length(min=5, max=2000))
+
+
+class OverrideSchema(ReasonSchema):
+    """Override one failed screening rule, with the reason recorded."""
+
+    rule = fields.String(**_required())
+
+
+class RepresentativeSchema(BaseSchema):
+    """Someone to act for a party."""
+
+    email = Email(**_required())
+    full_name = Text(**_required(), validate=validate.Length(max=200))
+    relationship = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=200))
+    side = fields.Enum(Side, by_value=True, load_default=Side.CUSTOMER)

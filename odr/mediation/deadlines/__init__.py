@@ -1,0 +1,1 @@
+"""Deadlines: tiers, parties' turns and the regulatory clock; reminders before, escalation after."""

@@ -1,0 +1,1 @@
+"""Notifications: in-app (a bell and a list) and e-mail from templates the tenant admin edits."""

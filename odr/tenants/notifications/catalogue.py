@@ -1,0 +1,94 @@
+"""The standard e-mails: their placeholders, sample values for previews, and default wording.
+
+Templates are rendered in Jinja's sandbox with only the listed placeholders, so a template the
+tenant admin writes can show values but cannot run code or reach anything else.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from flask_babel import lazy_gettext as _l
+
+
+@dataclass(frozen=True)
+class Standard:
+    """One standard e-mail: what it is for, its placeholders and its default wording."""
+
+    key: str
+    title: object
+    placeholders: dict[str, object]
+    samples: dict[str, str]
+    subject: str
+    body: str
+
+
+COMMON = {
+    "recipient_name": _l("the recipient's name"),
+    "tenant_name": _l("your organisation's name"),
+    "case_reference": _l("the case reference, e.g. MED-2026-000042"),
+    "link": _l("the link to the case"),
+}
+SAMPLES = {
+    "recipient_name": "Alex Example",
+    "tenant_name": "Harbour Mediation",
+    "case_reference": "MED-2026-000042",
+    "link": "https://odr.example/t/harbour/cases/…",
+}
+
+STANDARDS: dict[str, Standard] = {
+    s.key: s
+    for s in [
+        Standard(
+            "referral_received",
+            _l("Referral received"),
+            {**COMMON, "insurer_name": _l("the insurer's name")},
+            {**SAMPLES, "insurer_name": "Northwind Insurance"},
+            "We have received your complaint ({{ case_reference }})",
+            "Dear {{ recipient_name }},\n\n{{ insurer_name }} has referred your complaint to {{ tenant_name }}, "
+            "an independent dispute resolution service. Its reference is {{ case_reference }}.\n\n"
+            "We will now check that we can take it on, and write to you again within a few days.\n\n"
+            "{{ tenant_name }}",
+        ),
+        Standard(
+            "case_opened",
+            _l("Case opened (the customer's invitation)"),
+            {**COMMON, "mediator_name": _l("the mediator's name, if assigned")},
+            {**SAMPLES, "mediator_name": "Mira Mediator"},
+            "Your case {{ case_reference }} is open",
+            "Dear {{ recipient_name }},\n\n{{ tenant_name }} has accepted your complaint for mediation "
+            "({{ case_reference }}). Please open this link to join your private case room; you will not "
+            "need a password:\n\n{{ link }}\n\nThe link works once. Later, ask for a sign-in link on the "
+            "same page.\n\n{{ tenant_name }}",
+        ),
+        Standard(
+            "deadline_reminder",
+            _l("Deadline reminder"),
+            {**COMMON, "what": _l("what is expected"), "due": _l("when it is due")},
+            {**SAMPLES, "what": "your reply to the mediator", "due": "Friday 13 March 2026"},
+            "Reminder: {{ case_reference }} needs you by {{ due }}",
+            "Dear {{ recipient_name }},\n\nIn case {{ case_reference }}, we are waiting for {{ what }} by "
+            "{{ due }}.\n\n{{ link }}\n\nIf you cannot make it, tell us in the case room and we will find "
+            "a way.\n\n{{ tenant_name }}",
+        ),
+        Standard(
+            "escalation",
+            _l("Escalation"),
+            {**COMMON, "reason": _l("why the case was escalated"), "tier": _l("the new tier")},
+            {**SAMPLES, "reason": "the deadline for mediation passed", "tier": "3: senior review"},
+            "Case {{ case_reference }} has been escalated",
+            "Dear {{ recipient_name }},\n\nCase {{ case_reference }} has moved to tier {{ tier }} because "
+            "{{ reason }}.\n\n{{ link }}\n\n{{ tenant_name }}",
+        ),
+        Standard(
+            "rejection",
+            _l("Rejection"),
+            {**COMMON, "reason": _l("why the case was not accepted")},
+            {**SAMPLES, "reason": "the complaint was referred more than six months after the final response"},
+            "We cannot take on case {{ case_reference }}",
+            "Dear {{ recipient_name }},\n\nWe are sorry: {{ tenant_name }} cannot take on case "
+            "{{ case_reference }}, because {{ reason }}.\n\nYou keep every other right you have, including "
+            "going to court.\n\n{{ tenant_name }}",
+        ),
+    ]
+}
