@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import itertools
+from datetime import timedelta
 from typing import Any
 
 from sqlalchemy.orm import Session
 
 from odr.platform.tenancy import set_tenant
 from odr.tenants import services
-from odr.tenants.models import Organisation, Role, Tenant, User
+from odr.tenants.models import Invitation, Organisation, Role, Tenant, User
 
 PASSWORD = "correct horse battery staple"  # noqa: S105
 _seq = itertools.count(1)
@@ -45,3 +46,18 @@ def user(session: Session, t: Tenant, role: Role, **overrides: Any) -> User:
 def one_of_each_role(session: Session, t: Tenant) -> dict[str, User]:
     """A user of every role, keyed by the role's value."""
     return {role.value: user(session, t, role) for role in Role}
+
+
+def invitation(
+    session: Session, admin: User, role: Role = Role.MEDIATOR, **overrides: Any
+) -> tuple[Invitation, str]:
+    """An invitation from ``admin``, valid for 7 days; returns it and its token.
+
+    It renders and queues the e-mail, so call it inside an application context.
+    """
+    n = next(_seq)
+    data = {"email": f"invitee-{n}@example.org", "full_name": f"Invitee {n}", "role": role.value}
+    data.update(overrides)
+    return services.invite(
+        session, admin, data, base_url="http://localhost", lifetime=timedelta(days=7)
+    )

@@ -41,4 +41,5 @@ def deadlines_sweep() -> None:
     """Send due reminders and escalate passed deadlines now (the jobs do this every minute)."""
     with db.new_session() as session:
         result = sweep(session)
-    click.echo(f"reminders {result.reminders}, chases {result.chases}, escalations {result.escalations}")
+    click.echo(f"reminders {result.reminders}, chases {result.chases}, escalations {result.escalations}"
+               + (f", failed {result.failed} (see the log; tried again later)" if result.failed else ""))

@@ -91,14 +91,25 @@ def register_domains(app: Flask) -> None:
     from odr.tenants.api import blp as tenants_api
     from odr.tenants.views import bp as tenants_pages
 
+    from odr.tenants.notifications import template_views as notification_templates  # noqa: F401 - adds routes
+    from odr.tenants.notifications import views as notification_pages  # noqa: F401 - adds routes and the bell
+
+    from odr.mediation import web as mediation_web
     from odr.mediation.cases import policy as cases_policy  # noqa: F401 - registers the rules
+    from odr.mediation.cases.api import blp as cases_api
+    from odr.mediation.cases.views import bp as cases_pages
+    from odr.mediation.contact import policy as contact_policy  # noqa: F401 - registers the rules
+    from odr.mediation.contact import views as contact_pages  # noqa: F401 - adds routes to the tenant's pages
     from odr.mediation.deadlines import tasks as deadline_tasks  # noqa: F401 - declares the sweep
     from odr.tenants.signals import account_created
 
     app.register_blueprint(web.bp)
     tenants_auth.init_app(app)
     app.register_blueprint(tenants_pages)
+    app.register_blueprint(mediation_web.templates)
+    app.register_blueprint(cases_pages)
     api.register_blueprint(tenants_api)
+    api.register_blueprint(cases_api)
     account_created.connect(_link_new_customer, weak=False)
     register_commands(app)
 

@@ -15,7 +15,6 @@ from flask.globals import app_ctx
 from sqlalchemy import DateTime, MetaData, Uuid, create_engine, event
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, scoped_session, sessionmaker
-from sqlalchemy.pool import NullPool
 from sqlalchemy.types import TypeDecorator
 
 NAMING_CONVENTION = {
@@ -102,9 +101,8 @@ def _sqlite_pragmas(dbapi_connection: Any, connection_record: Any) -> None:
 def make_engine(url: str, **kwargs: Any) -> Engine:
     """An engine for ``url``, with the SQLite connection settings where they apply."""
     if url.startswith("sqlite"):
+        # Pooled connections (SQLAlchemy's default for a file) save the open and the pragmas.
         kwargs.setdefault("connect_args", {"check_same_thread": False, "timeout": 10})
-        if ":memory:" not in url and url != "sqlite://":
-            kwargs.setdefault("poolclass", NullPool)
     else:
         kwargs.setdefault("pool_pre_ping", True)
     engine = create_engine(url, **kwargs)

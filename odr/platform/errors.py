@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import time
 from typing import Any
 
 from flask import Flask, Response, jsonify, render_template, request
@@ -10,6 +11,8 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
+
+from odr.platform.extensions import limiter
 
 log = logging.getLogger(__name__)
 
@@ -95,18 +98,26 @@ def _page(status: int, title: str, message: str, **extra: Any) -> tuple[str, int
 
 
 def _retry_after(error: HTTPException) -> int | None:
-    response = error.get_response()
-    value = response.headers.get("Retry-After")
-    try:
-        return int(value) if value else None
-    except ValueError:
+    """Seconds until a refused client may try again.
+
+    Flask-Limiter adds its Retry-After header only after this handler has run, so the page
+    asks the limiter for the limit that was hit and counts the same way it does.
+    """
+    value = error.get_response().headers.get("Retry-After")
+    if value and value.isdigit():
+        return int(value)
+    hit = limiter.current_limit
+    if hit is None:
         return None
+    return max(1, int(hit.reset_at - time.time()))
 
 
 def handle_http(error: HTTPException) -> Any:
     """Werkzeug's HTTP errors as the API's format or as a page in the site's layout."""
     status = error.code or 500
-    code, default_message = HTTP_CODES.get(status, ("error", error.name))
+    code, default_message = HTTP_CODES.get(
+        status, ("error", lazy_gettext("The request could not be completed."))
+    )
     if status == 422:
         fields = _webargs_fields(error)
         status = 400
@@ -128,12 +139,21 @@ def handle_http(error: HTTPException) -> Any:
 
 
 def _webargs_fields(error: HTTPException) -> dict[str, Any]:
+    """webargs' messages as ``{field: [text, ...]}``, the shape of every error's fields.
+
+    A lazily translated message is not a ``str``, so marshmallow leaves it bare instead of
+    putting it in a list.
+    """
     data = getattr(error, "data", None) or {}
     messages = data.get("messages", {})
     fields: dict[str, Any] = {}
     for _location, per_field in messages.items():
         if isinstance(per_field, dict):
-            fields.update(per_field)
+            for field, texts in per_field.items():
+                if isinstance(texts, dict):
+                    fields[field] = texts
+                else:
+                    fields[field] = [str(t) for t in (texts if isinstance(texts, list | tuple) else [texts])]
     return fields
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from flask import Flask, g, has_request_context, request, session
-from flask_babel import format_currency, format_datetime, get_locale
+from flask_babel import format_currency, format_date, format_datetime, get_locale
 from flask_login import current_user
 
 from odr.platform.extensions import babel
@@ -51,5 +51,6 @@ def init_i18n(app: Flask, default_locale: str) -> None:
     app.config["BABEL_TRANSLATION_DIRECTORIES"] = str(TRANSLATIONS)
     babel.init_app(app, locale_selector=select_locale, timezone_selector=select_timezone)
     app.jinja_env.globals.update(
-        format_datetime=format_datetime, money=money, get_locale=get_locale, LANGUAGES=LANGUAGES
+        format_datetime=format_datetime, format_date=format_date, money=money, get_locale=get_locale,
+        LANGUAGES=LANGUAGES,
     )

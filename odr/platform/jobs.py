@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import signal
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -10,6 +11,7 @@ from urllib.parse import urlparse
 
 from flask import Flask, current_app
 from huey import Huey, RedisHuey, SqliteHuey, crontab
+from huey.consumer import Consumer
 
 log = logging.getLogger(__name__)
 
@@ -22,6 +24,7 @@ class JobState:
 
     huey: Huey
     wrapped: dict[str, Any] = field(default_factory=dict)
+    consumer: Consumer | None = None
 
 
 class JobQueue:
@@ -78,8 +81,21 @@ class JobQueue:
         state = self._state(app)
         if state.huey.immediate:
             return
-        state.huey.create_consumer(workers=workers, worker_type="thread", periodic=True).start()
+        state.consumer = state.huey.create_consumer(workers=workers, worker_type="thread", periodic=True)
+        # huey's consumer installs its own signal handlers, made for a process of its own; inside
+        # the server the server's handlers must stay, or SIGTERM would no longer stop it.
+        kept = {signum: signal.getsignal(signum) for signum in state.consumer._signal_actions}  # noqa: SLF001
+        state.consumer.start()
+        for signum, handler in kept.items():
+            signal.signal(signum, handler)
         log.info("embedded job consumer started with %d workers", workers)
+
+    def stop_consumer(self, app: Flask) -> None:
+        """Stop the embedded consumer, letting running jobs finish (jobs are idempotent anyway)."""
+        state: JobState = app.extensions["odr.jobs"]
+        if state.consumer is not None:
+            state.consumer.stop(graceful=True)
+            state.consumer = None
 
     def run_worker(self, app: Flask, workers: int) -> None:
         """Run jobs until interrupted (``odr worker``)."""

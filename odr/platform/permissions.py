@@ -6,6 +6,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Protocol
 
+from flask_babel import gettext as _
+
 from odr.platform.errors import Forbidden, NotFound
 
 
@@ -75,5 +77,5 @@ def require(user: Actor | None, action: str, target: Any = None) -> None:
     if can(user, action, target):
         return
     if user is not None and target is not None and not _same_tenant(user, target):
-        raise NotFound("not found")
-    raise Forbidden("You are not allowed to do this.")
+        raise NotFound(_("We could not find that."))
+    raise Forbidden(_("You are not allowed to do this."))

@@ -7,6 +7,22 @@ import secrets
 from flask import Flask, Response, g
 
 
+def is_local_path(target: str | None) -> bool:
+    """True for a path on this site, safe to redirect to after a form.
+
+    Browsers drop tabs and line breaks inside a URL ("/\\t/evil.example" becomes
+    "//evil.example", another site), so a target with any control character is refused.
+    """
+    if not target:
+        return False
+    return (
+        target.startswith("/")
+        and not target.startswith("//")
+        and "\\" not in target
+        and target.isprintable()
+    )
+
+
 def csp_nonce() -> str:
     """The nonce of this response's Content-Security-Policy."""
     if "csp_nonce" not in g:

@@ -31,6 +31,10 @@ def _post_worker_init(worker: Any) -> None:
         jobs.start_consumer(app)
 
 
+def _worker_exit(server: Any, worker: Any) -> None:
+    jobs.stop_consumer(worker.app.application)
+
+
 def run(app: Flask, host: str, port: int, settings: Settings) -> None:
     """Serve ``app`` until interrupted."""
     options = {
@@ -42,5 +46,9 @@ def run(app: Flask, host: str, port: int, settings: Settings) -> None:
         "graceful_timeout": 10,
         "accesslog": "-",
         "post_worker_init": _post_worker_init,
+        "worker_exit": _worker_exit,
+        # gunicorn's control socket defaults to one shared path in the home folder, which
+        # several `odr serve` processes on one machine would take from each other.
+        "control_socket_disable": True,
     }
     _Gunicorn(app, options).run()

@@ -8,6 +8,7 @@ from werkzeug.wrappers import Response
 
 from odr.platform.extensions import db, limiter
 from odr.platform.i18n import LANGUAGES
+from odr.platform.security import is_local_path
 
 bp = Blueprint("web", __name__)
 
@@ -49,6 +50,6 @@ def choose_language() -> Response:
     if code in LANGUAGES:
         session["locale"] = code
     target = request.form.get("next", "/")
-    if not target.startswith("/") or target.startswith("//"):
+    if not is_local_path(target):
         target = "/"
     return redirect(target, code=303)

@@ -26,10 +26,10 @@ def _by_public_id(model: Any, public_id: str) -> Any:
     try:
         key = UUID(public_id)
     except ValueError:
-        raise NotFound("not found") from None
+        raise NotFound(_("We could not find that.")) from None
     record = db.session.scalar(select(model).where(model.public_id == key))
     if record is None:
-        raise NotFound("not found")
+        raise NotFound(_("We could not find that."))
     return record
 
 
@@ -97,6 +97,8 @@ def invitations() -> Any:
 @login_required
 def invitation_create() -> Any:
     """Invite someone by e-mail."""
+    # Checked before the form: a refused form re-renders the page with every invitation on it.
+    require(current_user, "invitations.manage")
     form = clean_form(request.form.to_dict())
     try:
         invitation, _token = service_call(

@@ -7,6 +7,7 @@ from typing import Any
 
 from flask import g, request
 from flask.views import MethodView
+from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from flask_smorest import Blueprint
 from sqlalchemy import select
@@ -39,7 +40,7 @@ def json_body() -> dict[str, Any]:
     """The request's JSON object; anything else is a 400 in the one error format."""
     body = request.get_json(silent=True)
     if not isinstance(body, dict):
-        raise ValidationFailed("The request body must be a JSON object.")
+        raise ValidationFailed(_("The request body must be a JSON object."))
     return body
 
 

@@ -5,15 +5,16 @@ from __future__ import annotations
 from datetime import timedelta
 
 from flask import Flask, abort, current_app, g, redirect, request, session, url_for
+from flask_babel import gettext as _
 from flask_login import login_user, logout_user
 from sqlalchemy.exc import OperationalError
 from werkzeug.wrappers import Response
 
-from odr.platform.db import utcnow
 from odr.platform.errors import json_error, wants_json
 from odr.platform.extensions import db, login_manager
+from odr.platform.security import is_local_path
 from odr.tenants.models import User
-from odr.tenants.sessions import end_session, resolve_session, start_session
+from odr.tenants.sessions import end_session, resolve_session, start_session, touch_session
 
 SESSION_KEY = "sid"
 
@@ -44,15 +45,20 @@ def load_user(user_id: str) -> User | None:
     if str(row.user.public_id) != user_id:
         return None
     if touch:
-        row.last_seen_at = utcnow()
-        g.save_session_state = True
+        # Written after the view, not here: a changed row would be flushed by the view's next
+        # query, and SQLite refuses at once a write inside a read transaction when another
+        # request (often the same browser's) wrote since it began: a 500 instead of the page.
+        g.touch_session_id = row.id
     return row.user
 
 
 def save_session_state(response: Response) -> Response:
     """Commit a session's last-seen time or expiry even when the request itself wrote nothing."""
-    if g.pop("save_session_state", False):
+    touch_id = g.pop("touch_session_id", None)
+    if g.pop("save_session_state", False) or touch_id is not None:
         try:
+            if touch_id is not None:
+                touch_session(db.session, touch_id)
             db.session.commit()
         except OperationalError:
             # Best effort: a busy embedded database may refuse; the next request tries again.
@@ -63,11 +69,13 @@ def save_session_state(response: Response) -> Response:
 def unauthorized() -> Response:
     """Anonymous on a page that needs a user: to the tenant's sign-in page, or 401 for JSON."""
     if wants_json():
-        return json_error(401, "unauthenticated", "Sign in first.")
+        return json_error(401, "unauthenticated", _("Please sign in first."))
     tenant = g.get("tenant")
     if tenant is None:
         abort(404)
-    return redirect(url_for("tenants.sign_in", slug=tenant.slug, next=request.full_path.rstrip("?")))
+    # Only a page can be gone back to: after signing in, the browser follows ``next`` with a GET.
+    next_path = request.full_path.rstrip("?") if request.method == "GET" else None
+    return redirect(url_for("tenants.sign_in", slug=tenant.slug, next=next_path))
 
 
 def sign_in(user: User) -> None:
@@ -98,6 +106,4 @@ def sign_out() -> None:
 
 def safe_next(target: str | None, default: str) -> str:
     """A local path to go to after signing in; anything else goes to ``default``."""
-    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
-        return target
-    return default
+    return target if target and is_local_path(target) else default

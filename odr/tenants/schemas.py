@@ -40,7 +40,18 @@ class Text(fields.String):
 
 
 def _required() -> dict[str, Any]:
-    return {"required": True, "error_messages": {"required": _l("This field is required.")}}
+    return {
+        "required": True,
+        "error_messages": {
+            "required": _l("This field is required."),
+            "null": _l("This field is required."),
+            "invalid": _l("Enter this as text."),
+        },
+    }
+
+
+def _at_most(n: int) -> validate.Length:
+    return validate.Length(max=n, error=_l("Use at most %(n)s characters.", n=n))
 
 
 class BaseSchema(Schema):
@@ -85,7 +96,7 @@ class InvitationSchema(BaseSchema):
     """Whom to invite, and as what."""
 
     email = Email(**_required())
-    full_name = Text(**_required(), validate=validate.Length(max=200))
+    full_name = Text(**_required(), validate=_at_most(200))
     role = fields.Enum(
         Role,
         by_value=True,
@@ -108,7 +119,7 @@ class InvitationSchema(BaseSchema):
 class OrganisationSchema(BaseSchema):
     """An insurer organisation."""
 
-    name = Text(**_required(), validate=validate.Length(max=200))
+    name = Text(**_required(), validate=_at_most(200))
     contact_email = Email(load_default=None, allow_none=True)
     reference_prefix = fields.String(
         load_default=None,
@@ -124,9 +135,15 @@ class TenantSchema(BaseSchema):
         **_required(),
         validate=validate.Regexp(SLUG, error=_l("Use lower-case letters, digits and hyphens.")),
     )
-    name = Text(**_required(), validate=validate.Length(max=200))
+    name = Text(**_required(), validate=_at_most(200))
     time_zone = fields.String(load_default="Europe/London")
-    default_locale = fields.String(load_default="en", validate=validate.OneOf(LOCALES))
+    default_locale = fields.String(
+        load_default="en",
+        validate=validate.OneOf(
+            LOCALES,
+            error=_l("Use one of these language codes: %(codes)s.", codes=", ".join(LOCALES)),
+        ),
+    )
 
     @validates("time_zone")
     def _known_zone(self, value: str, **kwargs: Any) -> None:
@@ -137,7 +154,13 @@ class TenantSchema(BaseSchema):
 class UserSchema(InvitationSchema):
     """A user created directly (command line), with an optional password."""
 
-    password = fields.String(load_default=None, allow_none=True, validate=validate.Length(min=MIN_LENGTH))
+    password = fields.String(
+        load_default=None,
+        allow_none=True,
+        validate=validate.Length(
+            min=MIN_LENGTH, error=_l("Use at least %(n)s characters.", n=MIN_LENGTH)
+        ),
+    )
     organisation = fields.String(load_default=None, allow_none=True)
 
     @post_load

@@ -58,14 +58,23 @@ def _field_messages(messages: Any) -> dict[str, list[str]]:
 
     A lazily translated message (the schemas' ``error_messages``) reaches marshmallow as an
     object that is not a ``str``, so it keeps it as is instead of in a list; the pages and the
-    API expect a list of plain strings for every field.
+    API expect a list of plain strings for every field. Nested fields are flattened to dotted
+    keys (``escalation_steps.0.step_date``), the names the forms give their inputs.
     """
     if not isinstance(messages, dict):
         messages = {"_schema": messages}
-    return {
-        field: [str(text) for text in (texts if isinstance(texts, list | tuple) else [texts])]
-        for field, texts in messages.items()
-    }
+    flat: dict[str, list[str]] = {}
+    for field, texts in messages.items():
+        if isinstance(texts, dict):
+            # A nested schema or a list of them: one key per inner field, e.g. ``steps.0.date``.
+            for inner, inner_texts in _field_messages(texts).items():
+                key = field if inner == "_schema" else f"{field}.{inner}"
+                flat.setdefault(key, []).extend(inner_texts)
+            continue
+        flat.setdefault(str(field), []).extend(
+            str(text) for text in (texts if isinstance(texts, list | tuple) else [texts])
+        )
+    return flat
 
 
 def _field_error(field: str, message: Any) -> ValidationFailed:
@@ -118,19 +127,20 @@ def update_organisation(session: Session, actor: User, organisation: Organisatio
     """Change an organisation's name, contact or reference prefix."""
     require(actor, "organisations.manage", organisation)
     values = load(OrganisationSchema(), data)
-    if values["name"] != organisation.name:
-        _unique_organisation_name(session, organisation.tenant_id, values["name"])
+    _unique_organisation_name(session, organisation.tenant_id, values["name"], but=organisation.id)
     for key, value in values.items():
         setattr(organisation, key, value)
     session.flush()
 
 
-def _unique_organisation_name(session: Session, tenant_id: int, name: str) -> None:
-    taken = session.scalar(
-        select(Organisation.id).where(
-            Organisation.tenant_id == tenant_id, func.lower(Organisation.name) == name.lower()
-        )
+def _unique_organisation_name(session: Session, tenant_id: int, name: str, but: int | None = None) -> None:
+    """Refuse ``name`` if another organisation of the tenant has it, in any letter case."""
+    query = select(Organisation.id).where(
+        Organisation.tenant_id == tenant_id, func.lower(Organisation.name) == name.lower()
     )
+    if but is not None:
+        query = query.where(Organisation.id != but)
+    taken = session.scalar(query)
     if taken is not None:
         raise _field_error("name", _l("An organisation with this name is already registered."))
 

@@ -48,6 +48,16 @@ def resolve_session(
     return row, now - row.last_seen_at > TOUCH_EVERY
 
 
+def touch_session(session: Session, session_id: int) -> None:
+    """Record that the session ``session_id`` was used just now."""
+    session.execute(
+        update(UserSession)
+        .where(UserSession.id == session_id)
+        .values(last_seen_at=utcnow())
+        .execution_options(synchronize_session=False)
+    )
+
+
 def end_session(session: Session, token: str) -> None:
     """Sign this browser out."""
     session.execute(

@@ -39,4 +39,6 @@ def dashboard() -> str:
                 )
             ),
         }
-    return render_template(f"tenants/dashboard/{current_user.role.value}.html", cases=[], **context)
+    # The cases panel comes from the ``dashboard_cases()`` template global that the cases
+    # domain registers (docs/decisions.md); this package does not read cases itself.
+    return render_template(f"tenants/dashboard/{current_user.role.value}.html", **context)

@@ -3,13 +3,30 @@
 from __future__ import annotations
 
 from datetime import date
+from decimal import Decimal
 from typing import Any
+from uuid import UUID
 
 from babel.numbers import get_currency_precision, list_currencies
 from flask_babel import lazy_gettext as _l
-from marshmallow import ValidationError, fields, post_load, validate, validates, validates_schema
+from marshmallow import (
+    Schema,
+    ValidationError,
+    fields,
+    post_load,
+    validate,
+    validates,
+    validates_schema,
+)
 
-from odr.mediation.cases.models import ComplaintCategory, EscalationLevel, ProductLine, ServiceKind, Side
+from odr.mediation.cases.models import (
+    ComplaintCategory,
+    EscalationLevel,
+    ProductLine,
+    ServiceKind,
+    Side,
+)
+from odr.mediation.cases.states import CaseState
 from odr.tenants.schemas import BaseSchema, Email, Text
 
 MAX_AMOUNT_MINOR = 10**12  # ten billion in major units: anything above is a typing error
@@ -159,3 +176,150 @@ class RepresentativeSchema(BaseSchema):
     full_name = Text(**_required(), validate=validate.Length(max=200))
     relationship = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=200))
     side = fields.Enum(Side, by_value=True, load_default=Side.CUSTOMER)
+
+
+# Case lists ------------------------------------------------------------------------------------
+
+UNASSIGNED = "none"
+
+
+class CaseFilterSchema(BaseSchema):
+    """A case list's filters, search and page, as the query string carries them."""
+
+    state = fields.List(fields.String(), load_default=list)
+    tier = fields.Integer(
+        load_default=None, allow_none=True,
+        validate=validate.Range(min=1, max=4, error=_l("Choose a tier from 1 to 4.")),
+        error_messages={"invalid": _l("Choose a tier from 1 to 4.")},
+    )
+    overdue = fields.Boolean(load_default=False, error_messages={"invalid": _l("Choose yes or no.")})
+    insurer = fields.UUID(load_default=None, allow_none=True,
+                          error_messages={"invalid_uuid": _l("Choose one of the options offered.")})
+    mediator = fields.String(load_default=None, allow_none=True)
+    q = fields.String(load_default=None, allow_none=True,
+                      validate=validate.Length(max=100, error=_l("Use at most %(n)s characters.", n=100)))
+    page = fields.Integer(
+        load_default=1, validate=validate.Range(min=1, max=100_000, error=_l("Choose a page from 1 on.")),
+        error_messages={"invalid": _l("Choose a page from 1 on.")},
+    )
+
+    @validates("state")
+    def _states(self, value: list[str], **kwargs: Any) -> None:
+        if any(item not in CaseState._value2member_map_ for item in value):
+            raise ValidationError(str(_l("Choose one of the options offered.")))
+
+    @validates("mediator")
+    def _mediator(self, value: str | None, **kwargs: Any) -> None:
+        if value in (None, UNASSIGNED):
+            return
+        try:
+            UUID(value)
+        except ValueError:
+            raise ValidationError(str(_l("Choose one of the options offered."))) from None
+
+    @post_load
+    def _tidy(self, data: dict[str, Any], **kwargs: Any) -> dict[str, Any]:
+        data["state"] = [CaseState(item) for item in data.get("state") or []]
+        data["q"] = (data.get("q") or "").strip() or None
+        return data
+
+
+def filters_from_args(args: Any) -> dict[str, Any]:
+    """A query string (a MultiDict) as the filter schema's input: ``state`` may repeat, blanks are dropped."""
+    data: dict[str, Any] = {key: value for key, value in args.items() if key != "state" and value not in ("", None)}
+    states = [value for value in args.getlist("state") if value]
+    if states:
+        data["state"] = states
+    return data
+
+
+# Output (the REST API) -----------------------------------------------------------------------------
+
+
+class PersonOut(Schema):
+    """Someone named on a case."""
+
+    id = fields.UUID(attribute="public_id")
+    name = fields.String(attribute="full_name")
+
+
+class InsurerOut(Schema):
+    """The insurer of a case."""
+
+    id = fields.UUID(attribute="public_id")
+    name = fields.String()
+
+
+def _amount(case: Any) -> str:
+    precision = get_currency_precision(case.currency)
+    return str(Decimal(case.amount_minor).scaleb(-precision).quantize(Decimal(1).scaleb(-precision)))
+
+
+class CaseSummaryOut(Schema):
+    """A case as a list shows it."""
+
+    id = fields.UUID(attribute="public_id")
+    reference = fields.String()
+    state = fields.Enum(CaseState, by_value=True)
+    tier = fields.Integer()
+    service = fields.Enum(ServiceKind, by_value=True)
+    insurer = fields.Nested(InsurerOut, attribute="organisation")
+    customer_name = fields.String()
+    amount_minor = fields.Integer()
+    currency = fields.String()
+    amount = fields.Function(_amount, metadata={"description": "The amount in major units, as a decimal string"})
+    mediator = fields.Nested(PersonOut, allow_none=True)
+    case_manager = fields.Nested(PersonOut, allow_none=True)
+    referred_at = fields.DateTime()
+    outcome_due_at = fields.DateTime(allow_none=True)
+    possible_duplicate = fields.Function(lambda case: case.possible_duplicate_of_id is not None)
+
+
+class EscalationStepOut(Schema):
+    """One internal step of the insurer's complaint handling."""
+
+    level = fields.Enum(EscalationLevel, by_value=True)
+    step_date = fields.Date()
+    outcome = fields.String()
+
+
+class RepresentativeOut(Schema):
+    """Someone acting for a party."""
+
+    name = fields.String(attribute="full_name")
+    side = fields.Enum(Side, by_value=True)
+    relationship = fields.String(attribute="relationship_note", allow_none=True)
+
+
+class CaseOut(CaseSummaryOut):
+    """A case with the whole referral."""
+
+    customer_email = fields.String()
+    customer_phone = fields.String(allow_none=True)
+    customer_language = fields.String()
+    customer_needs = fields.String(allow_none=True)
+    policy_number = fields.String()
+    product_line = fields.Enum(ProductLine, by_value=True)
+    complaint_category = fields.Enum(ComplaintCategory, by_value=True)
+    complaint_summary = fields.String()
+    complaint_date = fields.Date()
+    desired_outcome = fields.String()
+    escalation_steps = fields.List(fields.Nested(EscalationStepOut))
+    final_response_date = fields.Date(allow_none=True)
+    final_response_summary = fields.String(allow_none=True)
+    no_final_response_reason = fields.String(allow_none=True)
+    representatives = fields.List(fields.Nested(RepresentativeOut))
+    rejection_reason = fields.String(allow_none=True)
+    clock_paused = fields.Function(lambda case: case.clock_paused_at is not None)
+    clock_extended = fields.Boolean()
+    closed_at = fields.DateTime(allow_none=True)
+
+
+class CasePageOut(Schema):
+    """One page of a case list."""
+
+    items = fields.List(fields.Nested(CaseSummaryOut))
+    total = fields.Integer(metadata={"description": "Cases matching the filters, on every page"})
+    page = fields.Integer()
+    pages = fields.Integer()
+    page_size = fields.Integer()

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from odr.mediation.cases.models import Case
 from odr.platform.db import Base, PublicIdMixin, TimestampMixin
 from odr.platform.tenancy import TenantScoped
+from odr.tenants.models import User
 
 
 class DeadlineKind(enum.StrEnum):
@@ -90,3 +91,6 @@ class CaseTask(TenantScoped, PublicIdMixin, TimestampMixin, Base):
     done_at: Mapped[datetime | None]
     done_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     outcome: Mapped[str | None] = mapped_column(Text)
+
+    case: Mapped[Case] = relationship(lazy="joined")
+    done_by: Mapped[User | None] = relationship(foreign_keys=[done_by_id])

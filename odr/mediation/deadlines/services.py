@@ -6,6 +6,7 @@ import logging
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import Any
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
@@ -15,12 +16,28 @@ from sqlalchemy.orm import Session
 from odr.mediation.cases.models import Case
 from odr.mediation.cases.states import ACTIVE, CaseState
 from odr.mediation.deadlines import clock
-from odr.mediation.deadlines.models import CaseTask, Deadline, DeadlineAction, DeadlineKind, DeadlineStatus
+from odr.mediation.deadlines.models import (
+    CaseTask,
+    Deadline,
+    DeadlineAction,
+    DeadlineKind,
+    DeadlineStatus,
+)
+from odr.mediation.deadlines.people import case_link, case_path, party_users, staff_for
 from odr.mediation.deadlines.policy_defaults import TIER_OWNERS, setting, tier_days
+from odr.mediation.deadlines.schedule import (
+    CHASE,
+    ESCALATION,
+    done_actions,
+    next_action_at,
+    planned_actions,
+)
+from odr.mediation.deadlines.schedule import reminder_days as days_of_reminder
 from odr.mediation.events import STAFF, append_event
 from odr.platform.db import utcnow
 from odr.platform.errors import ValidationFailed
-from odr.tenants.models import Role, Tenant, User
+from odr.platform.permissions import require
+from odr.tenants.models import Tenant, User
 from odr.tenants.notifications.services import notify, send_templated
 
 log = logging.getLogger(__name__)
@@ -36,7 +53,8 @@ def _tenant(session: Session, case: Case) -> Tenant:
 
 
 def open_deadline(
-    session: Session, case: Case, kind: DeadlineKind, party: str, what: str, due_at: datetime
+    session: Session, case: Case, kind: DeadlineKind, party: str, what: str, due_at: datetime,
+    now: datetime | None = None,
 ) -> Deadline:
     """Add a deadline with the tenant's reminder offsets; its first action time is set."""
     tenant = _tenant(session, case)
@@ -49,7 +67,7 @@ def open_deadline(
         what=what,
         due_at=due_at,
         reminder_days=sorted({int(d) for d in setting(tenant.policy, "reminder_days") if int(d) > 0}, reverse=True),
-        created_at=utcnow(),
+        created_at=now or utcnow(),
     )
     deadline.next_action_at = next_action_at(deadline, set(), tenant)
     session.add(deadline)
@@ -87,7 +105,7 @@ def start_tier(session: Session, case: Case, tier: int, now: datetime | None = N
     return open_deadline(
         session, case, DeadlineKind.TIER, TIER_OWNERS[tier],
         str(_l("finish %(tier)s", tier=TIER_NAMES[tier])),
-        clock.due_after_days(now, tier_days(tenant.policy, tier), tenant.time_zone),
+        clock.due_after_days(now, tier_days(tenant.policy, tier), tenant.time_zone), now,
     )
 
 
@@ -98,13 +116,23 @@ def expect_response(session: Session, case: Case, party: str, what: str, now: da
     close_deadlines(session, case, kinds=[DeadlineKind.RESPONSE], party=party, status=DeadlineStatus.CANCELLED)
     return open_deadline(
         session, case, DeadlineKind.RESPONSE, party, what,
-        clock.due_after_days(now, int(setting(tenant.policy, "response_days")), tenant.time_zone),
+        clock.due_after_days(now, int(setting(tenant.policy, "response_days")), tenant.time_zone), now,
     )
 
 
 def party_acted(session: Session, case: Case, party: str) -> None:
-    """The party did what was expected: its response deadline is met."""
+    """The party did what was expected: its response deadline is met, and nobody needs to phone them."""
     close_deadlines(session, case, kinds=[DeadlineKind.RESPONSE], party=party)
+    tasks = session.scalars(select(CaseTask).where(
+        CaseTask.case_id == case.id, CaseTask.kind == "phone_party", CaseTask.party == party,
+        CaseTask.done_at.is_(None))).all()
+    for task in tasks:
+        task.done_at = utcnow()
+        task.outcome = str(_l("Not needed any more: they answered."))
+        task.details = {**task.details, "result": "answered"}
+        append_event(session, case, "task.done", actor=None, channel=STAFF,
+                     payload={"task": str(task.public_id), "kind": task.kind, "party": party, "result": "answered"})
+    session.flush()
 
 
 # The regulatory clock ----------------------------------------------------------------------------
@@ -117,7 +145,7 @@ def start_clock(session: Session, case: Case, now: datetime | None = None) -> De
     case.file_complete_at = now
     case.outcome_due_at = clock.due_after_days(now, int(setting(tenant.policy, "outcome_days")), tenant.time_zone)
     return open_deadline(session, case, DeadlineKind.OUTCOME, "provider", str(_l("reach an outcome")),
-                         case.outcome_due_at)
+                         case.outcome_due_at, now)
 
 
 def _outcome_deadline(session: Session, case: Case) -> Deadline | None:
@@ -130,50 +158,71 @@ def _outcome_deadline(session: Session, case: Case) -> Deadline | None:
     )
 
 
+def _clock_problem(session: Session, case: Case) -> str:
+    """Why the clock cannot be changed: never started, or its limit has passed."""
+    if case.outcome_due_at is None:
+        return str(_l("The time limit has not started yet."))
+    return str(_l("The time limit has passed or the case has ended, so it can no longer be changed."))
+
+
 def pause_clock(session: Session, actor: User, case: Case, reason: str, now: datetime | None = None) -> None:
     """Stop the clock while a party owes information; both parties are told."""
+    require(actor, "cases.manage_clock", case)
+    reason = _reason(reason)
     now = now or utcnow()
     deadline = _outcome_deadline(session, case)
-    if deadline is None or case.clock_paused_at is not None:
-        raise ValidationFailed(str(_l("The clock is not running, so it cannot be paused.")))
+    if deadline is None:
+        raise ValidationFailed(_clock_problem(session, case))
+    if case.clock_paused_at is not None:
+        raise ValidationFailed(str(_l("The time limit is already paused.")))
     case.clock_paused_at = now
     case.clock_pause_reason = reason
     deadline.status = DeadlineStatus.PAUSED
     deadline.paused_at = now
     deadline.next_action_at = None
     append_event(session, case, "clock.paused", actor=actor, payload={"reason": reason})
-    _tell_parties(session, case, str(_l("The time limit of case %(ref)s is paused: %(reason)s",
-                                         ref=case.reference, reason=reason)), "clock.paused")
+    _tell_parties(session, case, "clock.paused",
+                  str(_l("The time limit of case %(ref)s is paused: %(reason)s", ref=case.reference, reason=reason)),
+                  str(_l("it is paused while information is awaited (%(reason)s)", reason=reason)))
 
 
 def resume_clock(session: Session, actor: User, case: Case, now: datetime | None = None) -> None:
     """Start the clock again; the outcome date moves by the whole days it stood still."""
+    require(actor, "cases.manage_clock", case)
     now = now or utcnow()
     deadline = _outcome_deadline(session, case)
-    if deadline is None or case.clock_paused_at is None:
-        raise ValidationFailed(str(_l("The clock is not paused.")))
+    if deadline is None:
+        raise ValidationFailed(_clock_problem(session, case))
+    if case.clock_paused_at is None:
+        raise ValidationFailed(str(_l("The time limit is not paused.")))
     tenant = _tenant(session, case)
-    paused_days = clock.days_left(now, case.clock_paused_at, tenant.time_zone)
+    paused_days = max(clock.days_left(now, case.clock_paused_at, tenant.time_zone), 0)
     case.outcome_due_at = clock.end_of_local_day(
-        clock.local_date(deadline.due_at, tenant.time_zone) + timedelta(days=max(paused_days, 0)), tenant.time_zone
+        clock.local_date(deadline.due_at, tenant.time_zone) + timedelta(days=paused_days), tenant.time_zone
     )
     deadline.due_at = case.outcome_due_at
     deadline.status = DeadlineStatus.OPEN
     deadline.paused_at = None
-    deadline.next_action_at = next_action_at(deadline, _done(session, deadline), tenant)
+    deadline.next_action_at = next_action_at(deadline, done_actions(session, deadline), tenant)
     case.clock_paused_at = None
     case.clock_pause_reason = None
+    due_on = clock.local_date(case.outcome_due_at, tenant.time_zone).isoformat()
     append_event(session, case, "clock.resumed", actor=actor,
                  payload={"paused_days": paused_days, "outcome_due_at": case.outcome_due_at.isoformat()})
-    _tell_parties(session, case, str(_l("The time limit of case %(ref)s runs again.", ref=case.reference)),
-                  "clock.resumed")
+    _tell_parties(session, case, "clock.resumed",
+                  str(_l("The time limit of case %(ref)s runs again; the outcome is due by %(due)s.",
+                         ref=case.reference, due=due_on)),
+                  str(_l("it runs again after %(days)s days' pause; the outcome is now due by %(due)s",
+                         days=paused_days, due=due_on)), due_on)
 
 
 def extend_clock(session: Session, actor: User, case: Case, reason: str) -> None:
     """Extend the outcome limit once, for a complex dispute; both parties are told."""
+    require(actor, "cases.manage_clock", case)
+    reason = _reason(reason)
     deadline = _outcome_deadline(session, case)
     if deadline is None:
-        raise ValidationFailed(str(_l("The clock is not running.")))
+        raise ValidationFailed(_clock_problem(session, case))
     if case.clock_extended:
         raise ValidationFailed(str(_l("The time limit can be extended only once.")))
     tenant = _tenant(session, case)
@@ -184,11 +233,26 @@ def extend_clock(session: Session, actor: User, case: Case, reason: str) -> None
     deadline.due_at = case.outcome_due_at
     case.clock_extended = True
     if deadline.status is DeadlineStatus.OPEN:
-        deadline.next_action_at = next_action_at(deadline, _done(session, deadline), tenant)
+        deadline.next_action_at = next_action_at(deadline, done_actions(session, deadline), tenant)
+    due_on = clock.local_date(case.outcome_due_at, tenant.time_zone).isoformat()
     append_event(session, case, "clock.extended", actor=actor,
                  payload={"reason": reason, "days": days, "outcome_due_at": case.outcome_due_at.isoformat()})
-    _tell_parties(session, case, str(_l("The time limit of case %(ref)s is extended by %(days)s days: %(reason)s",
-                                        ref=case.reference, days=days, reason=reason)), "clock.extended")
+    _tell_parties(session, case, "clock.extended",
+                  str(_l("The time limit of case %(ref)s is extended by %(days)s days: %(reason)s",
+                         ref=case.reference, days=days, reason=reason)),
+                  str(_l("it is extended by %(days)s days for a complex dispute (%(reason)s); the outcome is now "
+                         "due by %(due)s", days=days, reason=reason, due=due_on)), due_on)
+
+
+def _reason(reason: str) -> str:
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationFailed(str(_l("Some fields need to be corrected.")),
+                               {"reason": [str(_l("This field is required."))]})
+    if len(reason) > 2000:
+        raise ValidationFailed(str(_l("Some fields need to be corrected.")),
+                               {"reason": [str(_l("Use at most %(n)s characters.", n=2000))]})
+    return reason
 
 
 # Escalation ---------------------------------------------------------------------------------------
@@ -209,9 +273,8 @@ def escalate(session: Session, case: Case, *, actor: User | None, reason: str, t
     values = {"case_reference": case.reference, "reason": reason, "tier": f"{case.tier}: {TIER_NAMES[case.tier]}",
               "link": case_link(tenant, case)}
     title = str(_l("Case %(ref)s escalated to tier %(tier)s", ref=case.reference, tier=case.tier))
-    notify(session, tenant, staff_for(session, case) + party_users(session, case, "customer")
-           + party_users(session, case, "insurer"), kind="case.escalated", title=title, body=reason,
-           link=case_path(tenant, case), email_key="escalation", email_values=values)
+    _tell(session, tenant, case, staff_for(session, case), kind="case.escalated", title=title, body=reason,
+          email_key="escalation", email_values=values)
 
 
 def flag(session: Session, case: Case, reason: str, now: datetime | None = None) -> None:
@@ -237,84 +300,43 @@ def offer_accepted(session: Session, case: Case) -> None:
 
 def request_escalation(session: Session, actor: User, case: Case, reason: str) -> None:
     """A party (or the mediator) asks, with reasons, for the case to go up a tier."""
+    require(actor, "cases.request_escalation", case)
+    reason = _reason(reason)
     if case.state not in ACTIVE:
         raise ValidationFailed(str(_l("Only a case in progress can be escalated.")))
     escalate(session, case, actor=actor, trigger="request",
              reason=str(_l("%(name)s asked: %(reason)s", name=actor.full_name, reason=reason)))
 
 
-# People --------------------------------------------------------------------------------------------
+# Telling people ------------------------------------------------------------------------------------
 
 
-def case_path(tenant: Tenant, case: Case) -> str:
-    """The case page's path."""
-    return f"/t/{tenant.slug}/cases/{case.public_id}"
+def _tell(session: Session, tenant: Tenant, case: Case, others: list[User], *, kind: str, title: str,
+          email_key: str, email_values: dict[str, Any], body: str = "") -> None:
+    """Tell both parties (and ``others``) in the app and by e-mail.
+
+    A customer of a case in mediation who has not joined yet gets the e-mail at the address
+    the insurer gave, so both parties are told even before the customer signs in.
+    """
+    customers = party_users(session, case, "customer")
+    notify(session, tenant, others + customers + party_users(session, case, "insurer"), kind=kind, title=title,
+           body=body, link=case_path(tenant, case), email_key=email_key, email_values=email_values)
+    if not customers and case.state is CaseState.OPEN:
+        send_templated(session, tenant, case.customer_email, case.customer_name, case.customer_language,
+                       email_key, email_values)
 
 
-def case_link(tenant: Tenant, case: Case) -> str:
-    """The case page's full address."""
-    from flask import current_app
-
-    return current_app.config["ODR"].base_url.rstrip("/") + case_path(tenant, case)
-
-
-def staff_for(session: Session, case: Case) -> list[User]:
-    """The case manager of ``case``, or every case manager when none is assigned."""
-    if case.case_manager is not None:
-        return [case.case_manager]
-    return list(session.scalars(select(User).where(
-        User.tenant_id == case.tenant_id, User.role == Role.CASE_MANAGER, User.is_active.is_(True))))
-
-
-def party_users(session: Session, case: Case, party: str) -> list[User]:
-    """Everyone who acts for ``party`` (customer, insurer, mediator, case_manager, provider)."""
-    reps = [r.user for r in case.representatives if r.side.value == party]
-    if party == "customer":
-        return ([case.customer] if case.customer else []) + reps
-    if party == "insurer":
-        agents = session.scalars(select(User).where(
-            User.tenant_id == case.tenant_id, User.organisation_id == case.organisation_id,
-            User.role == Role.INSURER_AGENT, User.is_active.is_(True))).all()
-        return list(agents) + reps
-    if party == "mediator":
-        return [case.mediator] if case.mediator else staff_for(session, case)
-    if party == "case_manager":
-        return staff_for(session, case)
-    admins = session.scalars(select(User).where(
-        User.tenant_id == case.tenant_id, User.role == Role.ADMIN, User.is_active.is_(True))).all()
-    return staff_for(session, case) + list(admins)
-
-
-def _tell_parties(session: Session, case: Case, title: str, kind: str) -> None:
+def _tell_parties(session: Session, case: Case, kind: str, title: str, change: str, due: str = "") -> None:
     tenant = _tenant(session, case)
-    notify(session, tenant, party_users(session, case, "customer") + party_users(session, case, "insurer"),
-           kind=kind, title=title, link=case_path(tenant, case))
+    _tell(session, tenant, case, [], kind=kind, title=title, email_key="clock_changed",
+          email_values={"case_reference": case.reference, "change": change, "due": due,
+                        "link": case_link(tenant, case)})
 
 
 # The sweep -----------------------------------------------------------------------------------------
 
-
-def _done(session: Session, deadline: Deadline) -> set[str]:
-    return set(session.scalars(select(DeadlineAction.action).where(DeadlineAction.deadline_id == deadline.id)))
-
-
-def planned_actions(deadline: Deadline, tenant: Tenant) -> list[tuple[datetime, str]]:
-    """Every action of ``deadline`` with its time: reminders, a phone chase, the escalation."""
-    zone = tenant.time_zone
-    plan = [(clock.days_before(deadline.due_at, d, zone), f"reminder:{d}") for d in deadline.reminder_days]
-    if deadline.kind is DeadlineKind.RESPONSE and deadline.party in {"customer", "insurer"}:
-        silence = int(setting(tenant.policy, "silence_days"))
-        chase_at = clock.due_after_days(deadline.created_at, silence, zone) - timedelta(seconds=1)
-        if chase_at < deadline.due_at:
-            plan.append((chase_at, "chase:phone"))
-    plan.append((deadline.due_at, "escalation"))
-    return sorted(plan)
-
-
-def next_action_at(deadline: Deadline, done: set[str], tenant: Tenant) -> datetime | None:
-    """When the deadline next needs the sweep (None when nothing is left)."""
-    pending = [when for when, action in planned_actions(deadline, tenant) if action not in done]
-    return min(pending) if pending else None
+PARTY_WORDS = {"customer": _l("the customer"), "insurer": _l("the insurer"), "mediator": _l("the mediator"),
+               "case_manager": _l("the case manager"), "provider": _l("the provider")}
 
 
 @dataclass
@@ -325,49 +347,69 @@ class SweepResult:
     chases: int = 0
     escalations: int = 0
     skipped: int = 0
+    failed: int = 0
     deadlines: set[int] = field(default_factory=set)
 
 
 def sweep(session: Session, now: datetime | None = None, batch: int = 200) -> SweepResult:
     """Take the due actions of open deadlines, each exactly once even with several sweepers.
 
-    Deadlines are claimed with ``FOR UPDATE SKIP LOCKED`` (PostgreSQL), each action is recorded
-    under a unique key in the same transaction as its effects, and each batch commits.
+    A sweeper claims whole cases (``FOR UPDATE SKIP LOCKED`` on PostgreSQL), then their due
+    deadlines: two sweepers never work on one case at once, so they neither take an action twice
+    nor deadlock on the case's event stream, and a case being changed by a request just waits for
+    the next sweep. Each action is recorded under a unique key in the same transaction as its
+    effects, and each batch commits. A deadline whose processing fails is logged and tried again
+    later, and does not hold up the others.
     """
     now = now or utcnow()
     result = SweepResult()
     while True:
+        due = select(Deadline.case_id).where(Deadline.status == DeadlineStatus.OPEN, Deadline.next_action_at <= now)
+        case_ids = session.scalars(
+            select(Case.id).where(Case.id.in_(due)).order_by(Case.id).limit(batch).with_for_update(skip_locked=True)
+        ).all()
         rows = session.scalars(
             select(Deadline)
-            .where(Deadline.status == DeadlineStatus.OPEN, Deadline.next_action_at <= now)
-            .order_by(Deadline.next_action_at)
-            .limit(batch)
+            .where(Deadline.case_id.in_(case_ids), Deadline.status == DeadlineStatus.OPEN,
+                   Deadline.next_action_at <= now)
+            .order_by(Deadline.next_action_at, Deadline.id)
             .with_for_update(skip_locked=True, of=Deadline)
-        ).all()
+        ).all() if case_ids else []
         if not rows:
+            session.commit()
             break
         for deadline in rows:
-            _process(session, deadline, now, result)
+            try:
+                with session.begin_nested():
+                    _process(session, deadline, now, result)
+            except Exception:
+                log.exception("deadline %s could not be processed; it is tried again later", deadline.id)
+                result.failed += 1
+                deadline.next_action_at = now + RETRY_AFTER
         session.commit()
     return result
 
 
+RETRY_AFTER = timedelta(minutes=15)
+
+
 def _process(session: Session, deadline: Deadline, now: datetime, result: SweepResult) -> None:
     tenant = _tenant(session, deadline.case)
-    done = _done(session, deadline)
+    done = done_actions(session, deadline)
     plan = planned_actions(deadline, tenant)
     overdue = deadline.due_at <= now
     for when, action in plan:
         if action in done or when > now:
             continue
-        if overdue and action != "escalation":
-            continue  # too late to remind; the escalation speaks for itself
+        if overdue and days_of_reminder(action) is not None:
+            continue  # too late to remind; the escalation speaks for itself (a silent party is still chased)
         try:
             with session.begin_nested():
                 session.add(DeadlineAction(tenant_id=deadline.tenant_id, deadline_id=deadline.id,
                                            action=action, done_at=now))
         except IntegrityError:
             result.skipped += 1  # another sweeper took it
+            done.add(action)
             continue
         done.add(action)
         result.deadlines.add(deadline.id)
@@ -387,35 +429,37 @@ def _perform(session: Session, tenant: Tenant, deadline: Deadline, action: str, 
         return
     due_text = clock.local_date(deadline.due_at, tenant.time_zone).isoformat()
     recipients = party_users(session, case, deadline.party)
-    if action.startswith("reminder:"):
-        days = int(action.split(":")[1])
+    party = str(PARTY_WORDS.get(deadline.party, deadline.party))
+    days = days_of_reminder(action)
+    if days is not None:
         last = days == min(deadline.reminder_days)
         title = str(_l("%(ref)s: %(what)s by %(due)s", ref=case.reference, what=deadline.what, due=due_text))
+        values = {"case_reference": case.reference, "what": deadline.what, "due": due_text,
+                  "link": case_link(tenant, case)}
         notify(session, tenant, recipients, kind="deadline.reminder", title=title, link=case_path(tenant, case),
-               email_key="deadline_reminder" if last else None,
-               email_values={"case_reference": case.reference, "what": deadline.what, "due": due_text,
-                             "link": case_link(tenant, case)})
+               email_key="deadline_reminder" if last else None, email_values=values)
         if last and not recipients and deadline.party == "customer":
             send_templated(session, tenant, case.customer_email, case.customer_name, case.customer_language,
-                           "deadline_reminder", {"case_reference": case.reference, "what": deadline.what,
-                                                 "due": due_text, "link": case_link(tenant, case)})
+                           "deadline_reminder", values)
         append_event(session, case, "deadline.reminder", actor=None, channel=STAFF,
-                     payload={"deadline": str(deadline.public_id), "party": deadline.party, "days_before": days})
+                     payload={"deadline": str(deadline.public_id), "party": deadline.party, "days_before": days,
+                              "by_email": last})
         result.reminders += 1
-    elif action == "chase:phone":
+    elif action == CHASE:
+        since = clock.local_date(deadline.created_at, tenant.time_zone).isoformat()
         session.add(CaseTask(tenant_id=case.tenant_id, case_id=case.id, kind="phone_party", party=deadline.party,
-                             description=str(_l("Phone the %(party)s: no answer for %(what)s since %(since)s",
-                                                party=deadline.party, what=deadline.what,
-                                                since=clock.local_date(deadline.created_at, tenant.time_zone)))))
+                             description=str(_l("Phone %(party)s: no answer since %(since)s to: %(what)s",
+                                                party=party, since=since, what=deadline.what)),
+                             details={"deadline": str(deadline.public_id)}))
         notify(session, tenant, staff_for(session, case), kind="deadline.chase",
-               title=str(_l("%(ref)s: please phone the %(party)s", ref=case.reference, party=deadline.party)),
+               title=str(_l("%(ref)s: please phone %(party)s", ref=case.reference, party=party)),
                link=case_path(tenant, case))
         append_event(session, case, "deadline.chase", actor=None, channel=STAFF,
                      payload={"deadline": str(deadline.public_id), "party": deadline.party})
         result.chases += 1
-    elif action == "escalation":
-        reason = str(_l("the deadline to %(what)s (%(party)s) passed on %(due)s",
-                        what=deadline.what, party=deadline.party, due=due_text))
+    elif action == ESCALATION:
+        reason = str(_l("the deadline for %(party)s to %(what)s passed on %(due)s",
+                        what=deadline.what, party=party, due=due_text))
         append_event(session, case, "deadline.passed", actor=None, channel=STAFF,
                      payload={"deadline": str(deadline.public_id), "kind": deadline.kind.value,
                               "party": deadline.party})

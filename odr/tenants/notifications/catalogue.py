@@ -1,7 +1,11 @@
 """The standard e-mails: their placeholders, sample values for previews, and default wording.
 
-Templates are rendered in Jinja's sandbox with only the listed placeholders, so a template the
-tenant admin writes can show values but cannot run code or reach anything else.
+A template may hold only text and the listed placeholders (``{{ case_reference }}``); anything
+else is refused when it is saved, and rendering happens in Jinja's sandbox as well, so a template
+the tenant admin writes can show values but cannot run code or reach anything else.
+
+The standard wording is translatable: a language without the tenant's own wording gets the
+standard wording in that language.
 """
 
 from __future__ import annotations
@@ -13,14 +17,15 @@ from flask_babel import lazy_gettext as _l
 
 @dataclass(frozen=True)
 class Standard:
-    """One standard e-mail: what it is for, its placeholders and its default wording."""
+    """One standard e-mail: what it is for, its placeholders, its default wording and who gets it when."""
 
     key: str
     title: object
     placeholders: dict[str, object]
     samples: dict[str, str]
-    subject: str
-    body: str
+    subject: object
+    body: object
+    sent: object = ""
 
 
 COMMON = {
@@ -44,51 +49,80 @@ STANDARDS: dict[str, Standard] = {
             _l("Referral received"),
             {**COMMON, "insurer_name": _l("the insurer's name")},
             {**SAMPLES, "insurer_name": "Northwind Insurance"},
-            "We have received your complaint ({{ case_reference }})",
-            "Dear {{ recipient_name }},\n\n{{ insurer_name }} has referred your complaint to {{ tenant_name }}, "
-            "an independent dispute resolution service. Its reference is {{ case_reference }}.\n\n"
-            "We will now check that we can take it on, and write to you again within a few days.\n\n"
-            "{{ tenant_name }}",
+            _l("We have received your complaint ({{ case_reference }})"),
+            _l(
+                "Dear {{ recipient_name }},\n\n{{ insurer_name }} has referred your complaint to {{ tenant_name }}, "
+                "an independent dispute resolution service. Its reference is {{ case_reference }}.\n\n"
+                "We will now check that we can take it on, and write to you again within a few days.\n\n"
+                "{{ tenant_name }}"
+            ),
+            sent=_l("The customer, when an insurer refers their complaint."),
         ),
         Standard(
             "case_opened",
             _l("Case opened (the customer's invitation)"),
             {**COMMON, "mediator_name": _l("the mediator's name, if assigned")},
             {**SAMPLES, "mediator_name": "Mira Mediator"},
-            "Your case {{ case_reference }} is open",
-            "Dear {{ recipient_name }},\n\n{{ tenant_name }} has accepted your complaint for mediation "
-            "({{ case_reference }}). Please open this link to join your private case room; you will not "
-            "need a password:\n\n{{ link }}\n\nThe link works once. Later, ask for a sign-in link on the "
-            "same page.\n\n{{ tenant_name }}",
+            _l("Your case {{ case_reference }} is open"),
+            _l(
+                "Dear {{ recipient_name }},\n\n{{ tenant_name }} has accepted your complaint for mediation "
+                "({{ case_reference }}). Please open this link to join your private case room; you will not "
+                "need a password:\n\n{{ link }}\n\nThe link works once. Later, ask for a sign-in link on the "
+                "same page.\n\n{{ tenant_name }}"
+            ),
+            sent=_l("The customer, when their case is accepted; it carries their invitation link."),
         ),
         Standard(
             "deadline_reminder",
             _l("Deadline reminder"),
             {**COMMON, "what": _l("what is expected"), "due": _l("when it is due")},
             {**SAMPLES, "what": "your reply to the mediator", "due": "Friday 13 March 2026"},
-            "Reminder: {{ case_reference }} needs you by {{ due }}",
-            "Dear {{ recipient_name }},\n\nIn case {{ case_reference }}, we are waiting for {{ what }} by "
-            "{{ due }}.\n\n{{ link }}\n\nIf you cannot make it, tell us in the case room and we will find "
-            "a way.\n\n{{ tenant_name }}",
+            _l("Reminder: {{ case_reference }} needs you by {{ due }}"),
+            _l(
+                "Dear {{ recipient_name }},\n\nIn case {{ case_reference }}, we are waiting for {{ what }} by "
+                "{{ due }}.\n\n{{ link }}\n\nIf you cannot make it, tell us in the case room and we will find "
+                "a way.\n\n{{ tenant_name }}"
+            ),
+            sent=_l("Whoever must act, with the last reminder before a deadline (earlier reminders appear in the app only)."),
         ),
         Standard(
             "escalation",
             _l("Escalation"),
             {**COMMON, "reason": _l("why the case was escalated"), "tier": _l("the new tier")},
             {**SAMPLES, "reason": "the deadline for mediation passed", "tier": "3: senior review"},
-            "Case {{ case_reference }} has been escalated",
-            "Dear {{ recipient_name }},\n\nCase {{ case_reference }} has moved to tier {{ tier }} because "
-            "{{ reason }}.\n\n{{ link }}\n\n{{ tenant_name }}",
+            _l("Case {{ case_reference }} has been escalated"),
+            _l(
+                "Dear {{ recipient_name }},\n\nCase {{ case_reference }} has moved to tier {{ tier }} because "
+                "{{ reason }}.\n\n{{ link }}\n\n{{ tenant_name }}"
+            ),
+            sent=_l("The case manager and both parties, when a case moves up a tier or is flagged."),
+        ),
+        Standard(
+            "clock_changed",
+            _l("Time limit changed"),
+            {**COMMON, "change": _l("what changed: paused, running again or extended, and why"),
+             "due": _l("the new date by which the outcome is due (empty while paused)")},
+            {**SAMPLES, "change": "it is extended by 30 days for a complex dispute (expert report needed); "
+                                  "the outcome is now due by 2026-06-30", "due": "2026-06-30"},
+            _l("The time limit of case {{ case_reference }} has changed"),
+            _l(
+                "Dear {{ recipient_name }},\n\nThe time limit for an outcome in case {{ case_reference }} has "
+                "changed: {{ change }}.\n\n{{ link }}\n\n{{ tenant_name }}"
+            ),
+            sent=_l("Both parties, when the time limit is paused, runs again or is extended."),
         ),
         Standard(
             "rejection",
             _l("Rejection"),
             {**COMMON, "reason": _l("why the case was not accepted")},
             {**SAMPLES, "reason": "the complaint was referred more than six months after the final response"},
-            "We cannot take on case {{ case_reference }}",
-            "Dear {{ recipient_name }},\n\nWe are sorry: {{ tenant_name }} cannot take on case "
-            "{{ case_reference }}, because {{ reason }}.\n\nYou keep every other right you have, including "
-            "going to court.\n\n{{ tenant_name }}",
+            _l("We cannot take on case {{ case_reference }}"),
+            _l(
+                "Dear {{ recipient_name }},\n\nWe are sorry: {{ tenant_name }} cannot take on case "
+                "{{ case_reference }}, because {{ reason }}.\n\nYou keep every other right you have, including "
+                "going to court.\n\n{{ tenant_name }}"
+            ),
+            sent=_l("The customer, when a referral is not accepted and they have no account to see it in."),
         ),
     ]
 }

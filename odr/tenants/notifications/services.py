@@ -2,46 +2,43 @@
 
 from __future__ import annotations
 
+import logging
+import uuid
 from collections.abc import Iterable
 from typing import Any
 
+from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
-from jinja2 import StrictUndefined, TemplateError
+from jinja2 import StrictUndefined, TemplateError, TemplateSyntaxError, nodes
 from jinja2.sandbox import ImmutableSandboxedEnvironment
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from odr.platform.db import utcnow
-from odr.platform.errors import ValidationFailed
+from odr.platform.errors import NotFound, ValidationFailed
 from odr.platform.mail import queue_email
 from odr.platform.permissions import require
 from odr.tenants.models import Tenant, User
-from odr.tenants.notifications.catalogue import STANDARDS
+from odr.tenants.notifications.catalogue import STANDARDS, Standard
 from odr.tenants.notifications.models import EmailTemplate, Notification
+from odr.tenants.schemas import LOCALES
+
+log = logging.getLogger(__name__)
 
 _sandbox = ImmutableSandboxedEnvironment(undefined=StrictUndefined, autoescape=False)
 
-
-def render_text(source: str, values: dict[str, Any]) -> str:
-    """Render a tenant's template in the sandbox with only ``values`` available."""
-    return _sandbox.from_string(source).render(**values)
+SUBJECT_MAX = 300
+BODY_MAX = 20_000
 
 
-def template_for(session: Session, tenant: Tenant, key: str, locale: str) -> tuple[str, str]:
-    """The subject and body of ``key``: the tenant's own wording, else the standard one."""
-    own = session.scalar(
-        select(EmailTemplate).where(
-            EmailTemplate.tenant_id == tenant.id, EmailTemplate.key == key, EmailTemplate.locale == locale
-        )
-    ) or session.scalar(
-        select(EmailTemplate).where(
-            EmailTemplate.tenant_id == tenant.id, EmailTemplate.key == key, EmailTemplate.locale == "en"
-        )
-    )
-    if own is not None:
-        return own.subject, own.body
-    standard = STANDARDS[key]
-    return standard.subject, standard.body
+def is_local_path(link: str | None) -> bool:
+    """True for a path on this site (``/t/...``), never another host or scheme."""
+    if not link:
+        return False
+    return link.startswith("/") and not link.startswith("//") and "\\" not in link
+
+
+# In-app notifications -------------------------------------------------------------------------
 
 
 def notify(
@@ -60,9 +57,12 @@ def notify(
 
     :param kind: what the notification is about (for filtering), e.g. ``deadline.reminder``
     :param title: one line for the bell's list
+    :param link: a local path (``/t/<slug>/...``) that opening the notification leads to
     :param email_key: a standard e-mail of the catalogue, rendered from the tenant's template
     :param email_values: the placeholders' values (recipient_name and tenant_name are added)
     """
+    if link is not None and not is_local_path(link):
+        raise ValueError(f"a notification links to a local path, not {link!r}")
     seen: set[int] = set()
     for user in recipients:
         if user is None or user.id in seen or not user.is_active:
@@ -77,15 +77,22 @@ def notify(
     session.flush()
 
 
-def send_templated(
-    session: Session, tenant: Tenant, email: str, name: str, locale: str, key: str, values: dict[str, Any]
-) -> None:
-    """Queue one standard e-mail to ``email``, in the tenant's wording."""
-    subject, body = template_for(session, tenant, key, locale)
-    context = {**{p: "" for p in STANDARDS[key].placeholders}, **values,
-               "recipient_name": name, "tenant_name": tenant.name}
-    queue_email(session, tenant_id=tenant.id, to=email, subject=render_text(subject, context).strip(),
-                body=render_text(body, context))
+def unread_count(session: Session, user: User) -> int:
+    """How many of the user's notifications are unread (the bell's number)."""
+    return session.scalar(
+        select(func.count(Notification.id)).where(Notification.user_id == user.id, Notification.read_at.is_(None))
+    ) or 0
+
+
+def recent(session: Session, user: User, *, limit: int, offset: int = 0) -> list[Notification]:
+    """The user's notifications, newest first."""
+    return list(session.scalars(
+        select(Notification)
+        .where(Notification.user_id == user.id)
+        .order_by(Notification.created_at.desc(), Notification.id.desc())
+        .limit(limit)
+        .offset(offset)
+    ))
 
 
 def mark_read(session: Session, user: User, public_ids: list[Any] | None = None) -> int:
@@ -97,39 +104,183 @@ def mark_read(session: Session, user: User, public_ids: list[Any] | None = None)
     return result.rowcount or 0
 
 
+def open_notification(session: Session, user: User, public_id: str) -> Notification:
+    """The user's notification ``public_id``, now marked read; anyone else's is not found."""
+    require(user, "notifications.view")
+    try:
+        key = uuid.UUID(public_id)
+    except ValueError:
+        raise NotFound(str(_l("We could not find that."))) from None
+    notification = session.scalar(
+        select(Notification).where(Notification.public_id == key, Notification.user_id == user.id)
+    )
+    if notification is None:
+        raise NotFound(str(_l("We could not find that.")))
+    if notification.read_at is None:
+        notification.read_at = utcnow()
+        session.flush()
+    return notification
+
+
+# E-mail templates ---------------------------------------------------------------------------------
+
+
+def render_text(source: str, values: dict[str, Any]) -> str:
+    """Render a template in the sandbox with only ``values`` available."""
+    return _sandbox.from_string(source).render(**values)
+
+
+def standard_wording(key: str, locale: str) -> tuple[str, str]:
+    """The standard subject and body of ``key`` in ``locale``."""
+    standard = STANDARDS[key]
+    with force_locale(locale):
+        return str(standard.subject), str(standard.body)
+
+
+def own_template(session: Session, tenant_id: int, key: str, locale: str) -> EmailTemplate | None:
+    """The tenant's own wording of ``key`` in ``locale``, if it has one."""
+    return session.scalar(
+        select(EmailTemplate).where(
+            EmailTemplate.tenant_id == tenant_id, EmailTemplate.key == key, EmailTemplate.locale == locale
+        )
+    )
+
+
+def template_for(session: Session, tenant: Tenant, key: str, locale: str) -> tuple[str, str]:
+    """The subject and body of ``key`` in ``locale``: the tenant's own wording, else the standard one.
+
+    A language without the tenant's own wording gets the standard wording in that language, so
+    the reader always gets an e-mail in their language. A stored wording that no longer passes
+    the checks (they only get stricter) is not used either.
+    """
+    locale = locale if locale in LOCALES else "en"
+    own = own_template(session, tenant.id, key, locale)
+    if own is not None:
+        standard = STANDARDS[key]
+        if not template_problems(own.subject, standard) and not template_problems(own.body, standard):
+            return own.subject, own.body
+        log.warning("tenant %s: the %s wording of %s is refused; the standard one is sent", tenant.id, locale, key)
+    return standard_wording(key, locale)
+
+
+def send_templated(
+    session: Session, tenant: Tenant, email: str, name: str, locale: str, key: str, values: dict[str, Any]
+) -> None:
+    """Queue one standard e-mail to ``email``, in the tenant's wording."""
+    subject, body = template_for(session, tenant, key, locale)
+    context = {**{p: "" for p in STANDARDS[key].placeholders}, **values,
+               "recipient_name": name, "tenant_name": tenant.name}
+    context = {k: "" if v is None else str(v) for k, v in context.items()}
+    queue_email(session, tenant_id=tenant.id, to=email, subject=" ".join(render_text(subject, context).split()),
+                body=render_text(body, context))
+
+
+_STATEMENT_NAMES = {"For": "for", "If": "if", "Macro": "macro", "CallBlock": "call", "FilterBlock": "filter",
+                    "With": "with", "Assign": "set", "AssignBlock": "set", "Block": "block", "Extends": "extends",
+                    "Include": "include", "Import": "import", "FromImport": "from", "ExprStmt": "do",
+                    "Scope": "scope", "ScopedEvalContextModifier": "autoescape", "EvalContextModifier": "autoescape"}
+
+
+def template_problems(source: str, standard: Standard) -> list[str]:
+    """What makes ``source`` unusable: anything but text and the standard's placeholders.
+
+    A template may hold ``{{ placeholder }}`` and nothing else: no attributes, calls, filters,
+    loops or other instructions, so it cannot run code, loop for ever or read anything but the
+    values it is given.
+    """
+    try:
+        tree = _sandbox.parse(source)
+    except TemplateSyntaxError as exc:
+        return [str(_l("Line %(line)s cannot be read: %(problem)s. Write placeholders as {{ case_reference }}.",
+                       line=exc.lineno, problem=exc.message or ""))]
+    problems: list[str] = []
+    for node in tree.body:
+        if not isinstance(node, nodes.Output):
+            tag = _STATEMENT_NAMES.get(type(node).__name__, type(node).__name__.lower())
+            problems.append(str(_l("Line %(line)s: instructions such as “%(tag)s” are not allowed; use only the "
+                                   "placeholders listed.", line=node.lineno, tag=tag)))
+            continue
+        for child in node.nodes:
+            if isinstance(child, nodes.TemplateData):
+                continue
+            if isinstance(child, nodes.Name) and child.ctx == "load":
+                if child.name not in standard.placeholders:
+                    problems.append(str(_l("Line %(line)s: {{ %(name)s }} is not a placeholder of this e-mail; "
+                                           "use only the placeholders listed.", line=child.lineno, name=child.name)))
+                continue
+            problems.append(str(_l("Line %(line)s: only a placeholder's name may stand between {{ and }}, like "
+                                   "{{ case_reference }}; attributes, calls, filters and other code are not "
+                                   "allowed.", line=child.lineno)))
+    return list(dict.fromkeys(problems))[:5]
+
+
 def check_template(key: str, subject: str, body: str) -> dict[str, str]:
     """Render ``subject`` and ``body`` with the sample values; a field error for anything unsafe or unknown."""
     standard = STANDARDS.get(key)
     if standard is None:
-        raise ValidationFailed(str(_l("Unknown template.")))
+        raise NotFound(str(_l("We could not find that.")))
     errors: dict[str, list[str]] = {}
     rendered: dict[str, str] = {}
-    for field, source in (("subject", subject), ("body", body)):
+    body = body.replace("\r\n", "\n")
+    for field, source, limit in (("subject", subject, SUBJECT_MAX), ("body", body, BODY_MAX)):
         if not source.strip():
             errors[field] = [str(_l("This field is required."))]
             continue
+        if len(source) > limit:
+            errors[field] = [str(_l("Use at most %(n)s characters.", n=limit))]
+            continue
+        if field == "subject" and ("\n" in source.strip() or "\r" in source):
+            errors[field] = [str(_l("The subject must be one line."))]
+            continue
+        problems = template_problems(source, standard)
+        if problems:
+            errors[field] = problems
+            continue
         try:
             rendered[field] = render_text(source, standard.samples)
-        except TemplateError as exc:
+        except TemplateError as exc:  # the checks above should leave nothing for the sandbox to refuse
             errors[field] = [str(_l("This template cannot be used: %(problem)s. Use only the placeholders listed.",
                                    problem=exc.message or type(exc).__name__))]
     if errors:
         raise ValidationFailed(str(_l("Some fields need to be corrected.")), errors)
+    rendered["subject"] = " ".join(rendered["subject"].split())
     return rendered
 
 
+def _check_key_and_locale(key: str, locale: str) -> None:
+    if key not in STANDARDS or locale not in LOCALES:
+        raise NotFound(str(_l("We could not find that.")))
+
+
 def save_template(session: Session, actor: User, key: str, locale: str, subject: str, body: str) -> EmailTemplate:
-    """Store the tenant's wording of a standard e-mail after checking it renders safely."""
+    """Store the tenant's wording of a standard e-mail after checking it renders safely.
+
+    :param key: a standard e-mail of the catalogue (``deadline_reminder``...)
+    :param locale: the language of this wording (``en``, ``de``)
+    """
     require(actor, "templates.manage")
+    _check_key_and_locale(key, locale)
+    subject, body = subject.strip(), body.replace("\r\n", "\n").strip()
     check_template(key, subject, body)
-    row = session.scalar(
-        select(EmailTemplate).where(
-            EmailTemplate.tenant_id == actor.tenant_id, EmailTemplate.key == key, EmailTemplate.locale == locale
-        )
-    )
+    row = own_template(session, actor.tenant_id, key, locale)
     if row is None:
         row = EmailTemplate(tenant_id=actor.tenant_id, key=key, locale=locale, subject=subject, body=body)
         session.add(row)
     row.subject, row.body, row.updated_by_id = subject, body, actor.id
     session.flush()
     return row
+
+
+def reset_template(session: Session, actor: User, key: str, locale: str) -> bool:
+    """Drop the tenant's wording of ``key`` in ``locale``: the standard wording applies again.
+
+    Returns False when there was no wording of the tenant's own to drop.
+    """
+    require(actor, "templates.manage")
+    _check_key_and_locale(key, locale)
+    row = own_template(session, actor.tenant_id, key, locale)
+    if row is None:
+        return False
+    session.delete(row)
+    session.flush()
+    return True

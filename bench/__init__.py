@@ -1,0 +1,1 @@
+"""Benchmarks of the platform; each runs with ``python -m bench.<name>``."""

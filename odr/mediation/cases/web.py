@@ -1,0 +1,81 @@
+"""The cases' web area: a blueprint in the tenant's URL space, and what its pages and API share."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, g, url_for
+from flask_babel import gettext as _
+from flask_babel import ngettext
+from flask_login import current_user
+from sqlalchemy.exc import IntegrityError
+
+from odr.mediation.cases import queries, services
+from odr.mediation.cases.labels import state_label, tier_label
+from odr.mediation.cases.models import Case
+from odr.platform.extensions import db
+from odr.platform.i18n import money
+from odr.platform.permissions import can
+from odr.tenants.web import add_slug, enter_tenant, service_call
+
+# Pages live under /t/<slug>/cases, beside the tenant's own pages and entered the same way.
+bp = Blueprint("cases", __name__, url_prefix="/t/<slug>", template_folder="templates")
+bp.url_value_preprocessor(enter_tenant)
+bp.url_defaults(add_slug)
+bp.add_app_template_global(state_label)
+bp.add_app_template_global(tier_label)
+
+DASHBOARD_SIZE = 5
+
+
+def case_or_404(public_id: str) -> Case:
+    """The case at ``public_id`` if the signed-in user may see it; otherwise not found."""
+    return queries.case_for(db.session, current_user, public_id)
+
+
+def refer_once(data: dict[str, Any]) -> tuple[Case, bool]:
+    """Refer and commit; a referral racing another with the same key comes back as that one.
+
+    Two submissions with one idempotency key can both pass the service's look-up on PostgreSQL;
+    the unique key then stops the second at the insert. Trying again finds the first.
+    """
+    try:
+        return service_call(services.refer, db.session, current_user, data)
+    except IntegrityError:
+        db.session.rollback()
+        return service_call(services.refer, db.session, current_user, data)
+
+
+@bp.app_template_global()
+def dashboard_cases() -> dict[str, Any] | None:
+    """The signed-in user's most recent cases, for the tenant's dashboard.
+
+    The dashboard belongs to the tenants package, which knows nothing of cases: it calls this
+    global when it is defined and shows what it returns (items with a title, a link and a line
+    of detail; the total; a link to the whole list; the actions on offer).
+    """
+    if g.get("tenant") is None or not can(current_user, "cases.list"):
+        return None
+    filters = queries.default_filters(current_user)
+    page = queries.list_cases(db.session, current_user, filters, page_size=DASHBOARD_SIZE)
+    items = [
+        {
+            "title": case.reference,
+            "url": url_for("cases.show", public_id=case.public_id),
+            "detail": " · ".join([state_label(case.state), tier_label(case.tier), case.organisation.name,
+                                  case.customer_name, money(case.amount_minor, case.currency)]),
+            "flag": _("Overdue") if case.id in page.overdue_ids else "",
+        }
+        for case in page.items
+    ]
+    actions = []
+    if can(current_user, "cases.refer"):
+        actions.append({"label": _("Refer a case"), "url": url_for("cases.refer")})
+    list_args = {"state": [s.value for s in filters.get("state", [])]}
+    return {
+        "items": items,
+        "total": page.total,
+        "more_url": url_for("cases.index", **list_args),
+        "more_label": ngettext("See it in the list of cases", "See all %(num)s in the list of cases", page.total),
+        "actions": actions,
+    }
