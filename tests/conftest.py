@@ -72,6 +72,19 @@ def test_settings(tmp: Path, url: str, **overrides: Any) -> Settings:
 test_settings.__test__ = False  # type: ignore[attr-defined]  # a helper, not a test
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _cheap_password_hashing() -> Iterator[None]:
+    """Argon2 at its lowest cost: the tests make hundreds of users, and the cost is not under test."""
+    from argon2 import PasswordHasher
+
+    from odr.tenants import passwords
+
+    production = passwords._hasher
+    passwords._hasher = PasswordHasher(time_cost=1, memory_cost=8, parallelism=1)
+    yield
+    passwords._hasher = production
+
+
 @pytest.fixture(scope="session")
 def app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Flask]:
     """The platform on a freshly migrated database."""

@@ -84,16 +84,6 @@ def init_extensions(app: Flask, settings: Settings) -> None:
 
 def register_domains(app: Flask) -> None:
     """Each domain's pages, API, socket events, rules and commands."""
-    from odr.platform import gateway, web  # noqa: F401 - registers the socket handlers
-    from odr.platform.cli import register_commands
-    from odr.tenants import auth as tenants_auth
-    from odr.tenants import policy as tenants_policy  # noqa: F401 - registers the rules
-    from odr.tenants.api import blp as tenants_api
-    from odr.tenants.views import bp as tenants_pages
-
-    from odr.tenants.notifications import template_views as notification_templates  # noqa: F401 - adds routes
-    from odr.tenants.notifications import views as notification_pages  # noqa: F401 - adds routes and the bell
-
     from odr.mediation import web as mediation_web
     from odr.mediation.cases import policy as cases_policy  # noqa: F401 - registers the rules
     from odr.mediation.cases.api import blp as cases_api
@@ -101,7 +91,15 @@ def register_domains(app: Flask) -> None:
     from odr.mediation.contact import policy as contact_policy  # noqa: F401 - registers the rules
     from odr.mediation.contact import views as contact_pages  # noqa: F401 - adds routes to the tenant's pages
     from odr.mediation.deadlines import tasks as deadline_tasks  # noqa: F401 - declares the sweep
+    from odr.platform import gateway, web  # noqa: F401 - registers the socket handlers
+    from odr.platform.cli import register_commands
+    from odr.tenants import auth as tenants_auth
+    from odr.tenants import policy as tenants_policy  # noqa: F401 - registers the rules
+    from odr.tenants.api import blp as tenants_api
+    from odr.tenants.notifications import template_views as notification_templates  # noqa: F401 - adds routes
+    from odr.tenants.notifications import views as notification_pages  # noqa: F401 - adds routes and the bell
     from odr.tenants.signals import account_created
+    from odr.tenants.views import bp as tenants_pages
 
     app.register_blueprint(web.bp)
     tenants_auth.init_app(app)

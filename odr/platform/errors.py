@@ -153,7 +153,8 @@ def _webargs_fields(error: HTTPException) -> dict[str, Any]:
                 if isinstance(texts, dict):
                     fields[field] = texts
                 else:
-                    fields[field] = [str(t) for t in (texts if isinstance(texts, list | tuple) else [texts])]
+                    listed = texts if isinstance(texts, list | tuple) else [texts]
+                    fields[field] = [str(text) for text in listed]
     return fields
 
 

@@ -5,8 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from sqlalchemy import ForeignKey, event
-from sqlalchemy.orm import Mapped, ORMExecuteState, Session, declared_attr, mapped_column
-from sqlalchemy.orm import with_loader_criteria
+from sqlalchemy.orm import Mapped, ORMExecuteState, Session, declared_attr, mapped_column, with_loader_criteria
 
 TENANT_KEY = "tenant_id"
 
