@@ -36,7 +36,7 @@ assets: node_modules/.stamp  ## build the front-end into odr/platform/static/dis
 	npm run build
 
 translations: install  ## compile the message catalogues
-	$(BIN)/pybabel compile --use-fuzzy -d odr/translations
+	$(BIN)/pybabel compile -d odr/translations
 
 db: install  ## create or upgrade the database
 	$(BIN)/odr db upgrade

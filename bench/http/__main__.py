@@ -254,16 +254,16 @@ def serve(
 # --- signing in --------------------------------------------------------------------------------
 
 
-def sign_in(base: str) -> str:
-    """Sign in as the demo administrator the way a browser does; the Cookie header to send."""
+def sign_in(base: str, tenant: str = TENANT, email: str = EMAIL, password: str = PASSWORD) -> str:
+    """Sign in (by default as the demo administrator) the way a browser does; the Cookie header to send."""
     with requests.Session() as browser:
-        page = browser.get(f"{base}/t/{TENANT}/sign-in", timeout=10)
+        page = browser.get(f"{base}/t/{tenant}/sign-in", timeout=10)
         match = CSRF_META.search(page.text)
         if page.status_code != 200 or match is None:
-            raise BenchError(f"no sign-in form at {base}/t/{TENANT}/sign-in ({page.status_code})")
+            raise BenchError(f"no sign-in form at {base}/t/{tenant}/sign-in ({page.status_code})")
         answer = browser.post(
-            f"{base}/t/{TENANT}/sign-in",
-            data={"csrf_token": match.group(1), "email": EMAIL, "password": PASSWORD},
+            f"{base}/t/{tenant}/sign-in",
+            data={"csrf_token": match.group(1), "email": email, "password": password},
             allow_redirects=False,
             timeout=30,
         )

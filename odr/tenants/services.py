@@ -10,12 +10,11 @@ from marshmallow import Schema, ValidationError
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
+from odr.platform.db import utcnow
 from odr.platform.errors import NotFound, ValidationFailed
 from odr.platform.permissions import require
-from odr.platform.db import utcnow
 from odr.platform.tokens import hash_token, new_token
 from odr.tenants import emails
-from odr.tenants.signals import account_created
 from odr.tenants.models import Invitation, InvitationPurpose, Organisation, Role, Tenant, User
 from odr.tenants.passwords import hash_password, needs_rehash, verify_password
 from odr.tenants.policy import DEFAULT_POLICY
@@ -29,6 +28,7 @@ from odr.tenants.schemas import (
     UserSchema,
 )
 from odr.tenants.sessions import revoke_user_sessions
+from odr.tenants.signals import account_created
 
 
 class InvalidCredentials(ValidationFailed):

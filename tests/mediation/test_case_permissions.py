@@ -113,6 +113,8 @@ ROUTES = {
     ("POST", "cases.withdraw"):                 (400, 400, 403, 400, 400),
     ("POST", "cases.not_settled"):              (400, 400, 400, 403, 403),
     ("POST", "cases.close"):                    (409, 409, 409, 403, 403),
+    ("POST", "cases.add_representative"):       (400, 400, 403, 403, 400),
+    ("POST", "cases.remove_representative"):    (404, 404, 403, 403, 404),
     ("GET", "cases_api.Cases"):                 (200, 200, 200, 200, 200),
     ("POST", "cases_api.Cases"):                (400, 400, 403, 400, 403),
     ("GET", "cases_api.CaseItem"):              (200, 200, 200, 200, 200),
@@ -137,6 +139,8 @@ def _path(endpoint: str, slug: str, case: Any) -> str:
         "cases.withdraw": f"/cases/{case.public_id}/withdraw",
         "cases.not_settled": f"/cases/{case.public_id}/not-settled",
         "cases.close": f"/cases/{case.public_id}/close",
+        "cases.add_representative": f"/cases/{case.public_id}/representatives",
+        "cases.remove_representative": f"/cases/{case.public_id}/representatives/0/remove",
         "cases_api.Cases": "/cases",
         "cases_api.CaseItem": f"/cases/{case.public_id}",
     }

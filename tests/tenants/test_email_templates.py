@@ -53,7 +53,7 @@ def test_each_standard_renders_with_its_own_samples(key):
 
 def test_the_edit_page_lists_and_explains_the_placeholders(client, tenant, people):
     sign_in(client, tenant, people["admin"])
-    html = client.get(f"/t/{tenant.slug}/admin/templates/deadline_reminder/de").get_data(as_text=True)
+    html = client.get(f"/t/{tenant.slug}/admin/templates/deadline_reminder/en").get_data(as_text=True)
     for name, meaning in STANDARDS["deadline_reminder"].placeholders.items():
         assert f"<code>{{{{ {name} }}}}</code>" in html
         assert str(meaning) in html or str(meaning).replace("'", "&#39;") in html

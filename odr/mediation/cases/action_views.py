@@ -7,7 +7,7 @@ from functools import partial
 from typing import Any
 from uuid import UUID
 
-from flask import flash, g, redirect, request, url_for
+from flask import abort, flash, g, redirect, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from werkzeug.wrappers import Response
@@ -231,3 +231,40 @@ def close(public_id: str) -> Response:
     """Close a case whose outcome is recorded."""
     return _act(public_id, "close", services.close,
                 lambda c: _("Case %(ref)s is closed.", ref=c.reference), with_form=False)
+
+
+# Representatives ------------------------------------------------------------------------------------
+# The service checks who may manage them (staff, or the customer for their own side).
+
+
+def _add_representative(session: Any, actor: Any, case: Case, form: dict[str, Any], *, base_url: str,
+                        invitation_days: int) -> None:
+    services.add_representative(session, actor, case, form, base_url=base_url, invitation_days=invitation_days)
+
+
+@bp.post("/cases/<public_id>/representatives")
+@login_required
+def add_representative(public_id: str) -> Any:
+    """Invite someone to act for a party; they get an e-mail with a link to the case."""
+    name = request.form.get("representative-full_name", "").strip()
+    add = partial(
+        _add_representative, base_url=settings().base_url,
+        invitation_days=int(g.tenant.policy.get("invitation_days", settings().invitation_days)),
+    )
+    return _act(public_id, "representative", add,
+                lambda c: _("%(name)s is invited to act in case %(ref)s.", name=name, ref=c.reference))
+
+
+@bp.post("/cases/<public_id>/representatives/<int:rep_id>/remove")
+@login_required
+def remove_representative(public_id: str, rep_id: int) -> Response:
+    """End a representative's access to the case at once."""
+    case = case_or_404(public_id)
+    require(current_user, "cases.manage_representatives", case)
+    rep = next((r for r in case.representatives if r.id == rep_id), None)
+    if rep is None:
+        abort(404)
+    name = rep.full_name
+    service_call(services.remove_representative, db.session, current_user, case, rep)
+    flash(_("%(name)s no longer represents a party in case %(ref)s.", name=name, ref=case.reference), "success")
+    return redirect(url_for("cases.show", public_id=case.public_id), code=303)

@@ -29,6 +29,7 @@ def available_actions(case: Case, clock: display.Clock) -> dict[str, bool]:
     user = current_user
     active = case.state in ACTIVE
     manage_clock = can(user, "cases.manage_clock", case) and case.state is CaseState.OPEN
+    manage_representatives = can(user, "cases.manage_representatives", case)
     return {
         "screen": can(user, "cases.screen", case) and case.state in {CaseState.REFERRED, CaseState.SCREENING},
         "assign": can(user, "cases.assign", case) and active,
@@ -39,6 +40,8 @@ def available_actions(case: Case, clock: display.Clock) -> dict[str, bool]:
         "withdraw": can(user, "cases.withdraw", case) and active,
         "not_settled": can(user, "cases.close", case) and case.state is CaseState.OPEN,
         "close": can(user, "cases.close", case) and case.state in ENDED,
+        "add_representative": manage_representatives and active,
+        "remove_representative": manage_representatives,
     }
 
 

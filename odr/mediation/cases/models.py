@@ -88,6 +88,8 @@ class Case(TenantScoped, PublicIdMixin, TimestampMixin, Base):
         CheckConstraint("tier BETWEEN 1 AND 4", name="tier_range"),
         Index("ix_cases_tenant_id_state_tier", "tenant_id", "state", "tier"),
         Index("ix_cases_tenant_id_policy_number_complaint_date", "tenant_id", "policy_number", "complaint_date"),
+        # The case list: newest referral first, a page at a time, without sorting the tenant's cases.
+        Index("ix_cases_tenant_id_referred_at_id", "tenant_id", "referred_at", "id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

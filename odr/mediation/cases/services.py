@@ -343,10 +343,15 @@ def add_representative(session: Session, actor: User, case: Case, data: dict[str
     if user is not None and user.role is not Role.CUSTOMER:
         raise ValidationFailed(str(_l("Some fields need to be corrected.")),
                                {"email": [str(_l("This address belongs to a staff or insurer account."))]})
-    rep = Representative(tenant_id=case.tenant_id, case_id=case.id, email=values["email"],
-                         full_name=values["full_name"], user_id=user.id if user else None, side=side,
-                         relationship_note=values.get("relationship"), added_by_id=actor.id)
-    session.add(rep)
+    # One row per case and address: someone removed earlier and invited again is reactivated.
+    rep = session.scalar(select(Representative).where(
+        Representative.case_id == case.id, Representative.email == values["email"]))
+    if rep is None:
+        rep = Representative(tenant_id=case.tenant_id, case_id=case.id, email=values["email"])
+        session.add(rep)
+    rep.full_name, rep.side, rep.removed_at = values["full_name"], side, None
+    rep.user_id = user.id if user else None
+    rep.relationship_note, rep.added_by_id = values.get("relationship"), actor.id
     session.flush()
     path = deadlines.case_path(tenant, case)
     if user is None:
