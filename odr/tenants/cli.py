@@ -44,10 +44,14 @@ def tenant_create(slug: str, name: str, time_zone: str, default_locale: str) -> 
 @click.option("--tenant", "slug", required=True, help="The tenant's slug")
 @click.option("--email", required=True)
 @click.option("--name", "full_name", required=True)
-@click.option("--role", required=True, type=click.Choice(["admin", "case_manager", "mediator", "insurer_agent", "customer"]))
+@click.option(
+    "--role", required=True, type=click.Choice(["admin", "case_manager", "mediator", "insurer_agent", "customer"])
+)
 @click.option("--organisation", default=None, help="The insurer's name (insurer agents)")
 @click.option("--password", default=None, help="Prompted for when omitted (not for customers)")
-def user_create(slug: str, email: str, full_name: str, role: str, organisation: str | None, password: str | None) -> None:
+def user_create(
+    slug: str, email: str, full_name: str, role: str, organisation: str | None, password: str | None
+) -> None:
     """Create a user directly, without an invitation."""
     tenant = db.session.scalar(select(Tenant).where(Tenant.slug == slug))
     if tenant is None:

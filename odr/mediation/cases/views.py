@@ -51,7 +51,9 @@ def _filter_options() -> dict[str, Any]:
     if role in STAFF or role is Role.MEDIATOR:
         options["insurer_options"] = [
             (str(o.public_id), o.name) for o in db.session.scalars(
-                select(Organisation).where(Organisation.tenant_id == current_user.tenant_id).order_by(Organisation.name))
+                select(Organisation)
+                .where(Organisation.tenant_id == current_user.tenant_id)
+                .order_by(Organisation.name))
         ]
     if role in STAFF:
         mediators = db.session.scalars(

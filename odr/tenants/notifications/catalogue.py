@@ -83,7 +83,10 @@ STANDARDS: dict[str, Standard] = {
                 "{{ due }}.\n\n{{ link }}\n\nIf you cannot make it, tell us in the case room and we will find "
                 "a way.\n\n{{ tenant_name }}"
             ),
-            sent=_l("Whoever must act, with the last reminder before a deadline (earlier reminders appear in the app only)."),
+            sent=_l(
+                "Whoever must act, with the last reminder before a deadline "
+                "(earlier reminders appear in the app only)."
+            ),
         ),
         Standard(
             "escalation",
