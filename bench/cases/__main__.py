@@ -20,7 +20,6 @@ import sys
 import tempfile
 import threading
 import time
-from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -32,6 +31,7 @@ from bench.http.__main__ import (
     BenchError,
     base_env,
     free_port,
+    fresh_postgres_database,
     loadavg,
     machine,
     run_command,
@@ -43,25 +43,9 @@ from bench.http.__main__ import (
 TARGET_P95_MS = 100.0
 
 
-@contextlib.contextmanager
-def bench_database(server_url: str) -> Iterator[str]:
+def bench_database(server_url: str) -> contextlib.AbstractContextManager[str]:
     """``odr_bench_cases_<pid>`` on the server of ``server_url``, dropped on the way out."""
-    from sqlalchemy import create_engine, text
-    from sqlalchemy.engine import make_url
-
-    url = make_url(server_url)
-    if url.drivername == "postgresql":
-        url = url.set(drivername="postgresql+psycopg")
-    name = f"odr_bench_cases_{os.getpid()}"
-    admin = create_engine(url.set(database="postgres"), isolation_level="AUTOCOMMIT")
-    try:
-        with admin.connect() as conn:
-            conn.execute(text(f'CREATE DATABASE "{name}"'))
-        yield url.set(database=name).render_as_string(hide_password=False)
-    finally:
-        with contextlib.suppress(Exception), admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
+    return fresh_postgres_database(server_url, name=f"odr_bench_cases_{os.getpid()}")
 
 
 def make_app(env: dict[str, str]) -> Any:

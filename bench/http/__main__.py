@@ -131,7 +131,7 @@ def _database_version(database_url: str) -> str:
 
 
 @contextlib.contextmanager
-def fresh_postgres_database(server_url: str) -> Iterator[str]:
+def fresh_postgres_database(server_url: str, name: str | None = None) -> Iterator[str]:
     """A new database beside the one ``server_url`` names, dropped on the way out."""
     from sqlalchemy import create_engine, text
     from sqlalchemy.engine import make_url
@@ -141,7 +141,7 @@ def fresh_postgres_database(server_url: str) -> Iterator[str]:
         raise BenchError("--database-url must be a PostgreSQL URL (postgresql+psycopg://...)")
     if url.drivername == "postgresql":
         url = url.set(drivername="postgresql+psycopg")
-    name = f"{url.database or 'odr'}_bench_{os.getpid()}"
+    name = name or f"{url.database or 'odr'}_bench_{os.getpid()}"
     admin = create_engine(url.set(database="postgres"), isolation_level="AUTOCOMMIT")
     try:
         with admin.connect() as conn:
