@@ -15,42 +15,10 @@ from odr.mediation.deadlines.models import CaseTask, Deadline, DeadlineKind, Dea
 from odr.mediation.events import CaseEvent, verify_chain
 from odr.platform.errors import Conflict, ValidationFailed
 from odr.platform.mail import OutboxEmail
-from odr.platform.tenancy import set_tenant
 from odr.tenants.models import Invitation
+from tests.mediation.support import referral
 
 NOW = datetime(2026, 3, 2, 10, 0, tzinfo=UTC)
-
-
-def referral(**overrides):
-    """A complete referral, as an insurer agent would send it."""
-    data = {
-        "customer_name": "Chris Customer",
-        "customer_email": "chris@example.com",
-        "customer_phone": "+44 20 7946 0000",
-        "policy_number": "NW-HOME-1234",
-        "product_line": "home",
-        "complaint_category": "claim_declined",
-        "complaint_summary": "Water damage claim declined as wear and tear.",
-        "complaint_date": "2025-11-03",
-        "amount": "4250.00",
-        "currency": "GBP",
-        "desired_outcome": "Pay the claim in full.",
-        "service": "mediation",
-        "escalation_steps": [
-            {"level": "frontline", "step_date": "2025-11-04", "outcome": "Declined"},
-            {"level": "internal_review", "step_date": "2025-12-10", "outcome": "Upheld the decline"},
-        ],
-        "final_response_date": "2026-01-15",
-        "final_response_summary": "Final response: decline upheld.",
-    }
-    data.update(overrides)
-    return data
-
-
-@pytest.fixture
-def scoped(session, tenant, people):
-    set_tenant(session, tenant.id)
-    return people
 
 
 @time_machine.travel(NOW, tick=False)
