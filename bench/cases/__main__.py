@@ -134,7 +134,7 @@ def time_url(url: str, cookie: str, n: int, warmup: int) -> tuple[float, float, 
 
 def two_sweepers(app: Any, batch: int) -> dict[str, Any]:
     """Both sweepers start together; wall time from the start to the end of the slower one."""
-    from odr.mediation.deadlines import services as deadlines
+    from odr.mediation.deadlines import sweep as sweeping
     from odr.platform.db import utcnow, write_intent
     from odr.platform.extensions import db
 
@@ -147,7 +147,7 @@ def two_sweepers(app: Any, batch: int) -> dict[str, Any]:
         try:
             with app.app_context(), write_intent(), db.state(app).factory() as session:
                 start.wait(timeout=60)
-                results[name] = deadlines.sweep(session, now, batch=batch)
+                results[name] = sweeping.sweep(session, now, batch=batch)
         except BaseException as exc:  # noqa: BLE001 - reported below
             errors.append(exc)
 

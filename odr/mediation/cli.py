@@ -7,7 +7,7 @@ from flask.cli import AppGroup
 from sqlalchemy import select
 
 from odr.mediation.cases.models import Case
-from odr.mediation.deadlines.services import sweep
+from odr.mediation.deadlines.sweep import sweep
 from odr.mediation.events import verify_chain
 from odr.platform.extensions import db
 from odr.tenants.models import Tenant

@@ -11,6 +11,7 @@ from sqlalchemy import select
 from odr.mediation.cases import services
 from odr.mediation.cases.states import CaseState
 from odr.mediation.deadlines import services as deadlines
+from odr.mediation.deadlines import sweep as sweeping
 from odr.mediation.deadlines.models import CaseTask, Deadline, DeadlineKind, DeadlineStatus
 from odr.mediation.events import CaseEvent, verify_chain
 from odr.platform.errors import Conflict, ValidationFailed
@@ -99,10 +100,10 @@ def test_sweep_reminds_then_escalates_exactly_once(app, session, tenant, scoped)
         session.commit()
     tier_due = session.scalars(select(Deadline).where(Deadline.kind == DeadlineKind.TIER)).one().due_at
     with app.app_context():
-        first = deadlines.sweep(session, tier_due - timedelta(days=3) + timedelta(minutes=1))
-        again = deadlines.sweep(session, tier_due - timedelta(days=3) + timedelta(minutes=2))
+        first = sweeping.sweep(session, tier_due - timedelta(days=3) + timedelta(minutes=1))
+        again = sweeping.sweep(session, tier_due - timedelta(days=3) + timedelta(minutes=2))
         assert first.reminders >= 1 and again.reminders == 0
-        late = deadlines.sweep(session, tier_due + timedelta(minutes=1))
+        late = sweeping.sweep(session, tier_due + timedelta(minutes=1))
     assert late.escalations >= 1
     session.expire_all()
     assert case.tier == 2 and case.attention_reason

@@ -15,6 +15,7 @@ from odr.mediation.contact import services as contact
 from odr.mediation.contact.views import contact_panel
 from odr.mediation.deadlines import clock, schedule
 from odr.mediation.deadlines import services as deadlines
+from odr.mediation.deadlines import sweep as sweeping
 from odr.mediation.deadlines.models import CaseTask, DeadlineStatus
 from odr.mediation.events import CaseEvent, verify_chain
 from odr.platform.db import utcnow
@@ -39,7 +40,7 @@ def silent(app, session, tenant, people):
         session.commit()
     chase_at = next(when for when, action in schedule.planned_actions(deadline, tenant) if action == "chase:phone")
     with app.app_context():
-        deadlines.sweep(session, chase_at)
+        sweeping.sweep(session, chase_at)
     task = session.scalars(select(CaseTask).where(CaseTask.case_id == case.id)).one()
     return case, deadline, task
 
@@ -122,7 +123,7 @@ def test_what_a_party_said_is_recorded_for_them_and_counts_as_their_answer(app, 
     assert session.scalars(select(Notification).where(Notification.user_id == mediator.id,
                                                       Notification.kind == "contact.recorded")).all()
     with app.app_context():
-        result = deadlines.sweep(session, deadline.due_at + timedelta(days=1))
+        result = sweeping.sweep(session, deadline.due_at + timedelta(days=1))
     assert deadline.id not in result.deadlines and deadline.status is DeadlineStatus.MET  # never escalates
     assert verify_chain(session, case).ok
 

@@ -15,6 +15,7 @@ from odr.mediation.cases import services as cases
 from odr.mediation.cases.models import Case
 from odr.mediation.deadlines import schedule
 from odr.mediation.deadlines import services as deadlines
+from odr.mediation.deadlines import sweep as sweeping
 from odr.mediation.deadlines.models import (
     CaseTask,
     Deadline,
@@ -168,10 +169,10 @@ def test_reminders_three_days_and_one_day_before_across_a_dst_change(app, sessio
 
     with app.app_context():
         for moment, expected in [(three, ["reminder:3"]), (one, ["reminder:1", "reminder:3"])]:
-            deadlines.sweep(session, moment - timedelta(seconds=1))
+            sweeping.sweep(session, moment - timedelta(seconds=1))
             assert [a.rsplit(":", 1)[0] for a in _actions(session, deadline)] == expected[1:], moment
-            deadlines.sweep(session, moment)
-            deadlines.sweep(session, moment)  # a second sweep at the same time does nothing more
+            sweeping.sweep(session, moment)
+            sweeping.sweep(session, moment)  # a second sweep at the same time does nothing more
             assert [a.rsplit(":", 1)[0] for a in _actions(session, deadline)] == expected, moment
     agent = people["insurer_agent"]
     assert len(_notifications(session, agent, "deadline.reminder")) >= 2
@@ -267,7 +268,7 @@ def test_the_clock_is_extended_only_once_and_reminds_again_before_the_new_date(a
     first_due = case.outcome_due_at
     outcome = session.scalars(select(Deadline).where(Deadline.kind == DeadlineKind.OUTCOME)).one()
     with app.app_context():
-        deadlines.sweep(session, first_due - timedelta(days=3))
+        sweeping.sweep(session, first_due - timedelta(days=3))
         assert [a.split(":")[1] for a in _actions(session, outcome)] == ["3"]
         deadlines.extend_clock(session, manager, case, "A complex dispute with three policies")
         session.commit()
@@ -277,8 +278,8 @@ def test_the_clock_is_extended_only_once_and_reminds_again_before_the_new_date(a
             deadlines.extend_clock(session, manager, case, "Still complex")
         session.rollback()
         assert case.outcome_due_at == new_due and len(_events(session, case, "clock.extended")) == 1
-        deadlines.sweep(session, new_due - timedelta(days=3))
-        deadlines.sweep(session, new_due - timedelta(days=3))
+        sweeping.sweep(session, new_due - timedelta(days=3))
+        sweeping.sweep(session, new_due - timedelta(days=3))
     assert [a.split(":")[1] for a in _actions(session, outcome)] == ["3", "3"]  # once per due date
     new_day = _local(new_due, "Europe/London").date().isoformat()
     assert f"reminder:3:{new_day}" in _actions(session, outcome)
@@ -332,8 +333,8 @@ def test_a_silent_party_gets_an_in_app_reminder_then_an_e_mail_then_a_phone_call
     observed = []
     with app.app_context():
         for when, _action in ladder:
-            deadlines.sweep(session, when)
-            deadlines.sweep(session, when)  # twice: nothing happens twice
+            sweeping.sweep(session, when)
+            sweeping.sweep(session, when)  # twice: nothing happens twice
             observed.append(state())
     assert observed == [
         (1, 0, 0, False),  # in the app only
@@ -354,7 +355,7 @@ def test_a_party_who_answers_is_not_chased(app, session, running):
         deadline = deadlines.expect_response(session, case, "insurer", "answer the offer", now=NOW)
         deadlines.party_acted(session, case, "insurer")
         session.commit()
-        result = deadlines.sweep(session, deadline.due_at + timedelta(days=1))
+        result = sweeping.sweep(session, deadline.due_at + timedelta(days=1))
     assert deadline.status is DeadlineStatus.MET
     assert _actions(session, deadline) == []
     assert not session.scalars(select(CaseTask).where(CaseTask.case_id == case.id)).all()
@@ -421,14 +422,14 @@ def test_every_reminder_and_escalation_happens_once_however_often_the_sweep_runs
                           if when <= horizon})
         totals = None
         for moment in moments + [horizon]:
-            deadlines.sweep(session, moment)
-            again = deadlines.sweep(session, moment)
+            sweeping.sweep(session, moment)
+            again = sweeping.sweep(session, moment)
             assert (again.reminders, again.chases, again.escalations, again.failed) == (0, 0, 0, 0)
         session.expire_all()
         totals = (session.scalar(select(func.count(DeadlineAction.id))),
                   session.scalar(select(func.count(Notification.id))),
                   session.scalar(select(func.count(OutboxEmail.id))), case.last_seq)
-        deadlines.sweep(session, horizon)
+        sweeping.sweep(session, horizon)
         session.expire_all()
         assert (session.scalar(select(func.count(DeadlineAction.id))),
                 session.scalar(select(func.count(Notification.id))),
@@ -443,17 +444,17 @@ def test_a_deadline_that_fails_does_not_hold_up_the_others(app, session, running
         broken = deadlines.expect_response(session, case, "insurer", "reply", now=NOW)
         fine = deadlines.expect_response(session, case, "customer", "reply", now=NOW)
         session.commit()
-        real = deadlines._perform
+        real = sweeping._perform
 
         def perform(session_, tenant, deadline, action, now, result):
             if deadline.id == broken.id:
                 raise RuntimeError("a bug")
             return real(session_, tenant, deadline, action, now, result)
 
-        monkeypatch.setattr(deadlines, "_perform", perform)
+        monkeypatch.setattr(sweeping, "_perform", perform)
         moment = fine.due_at - timedelta(days=3)
-        result = deadlines.sweep(session, moment)
+        result = sweeping.sweep(session, moment)
     assert result.failed == 1
     assert _actions(session, broken) == []
-    assert broken.next_action_at == moment + deadlines.RETRY_AFTER
+    assert broken.next_action_at == moment + sweeping.RETRY_AFTER
     assert [a.split(":")[0] for a in _actions(session, fine)] == ["reminder"]

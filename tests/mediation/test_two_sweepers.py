@@ -14,6 +14,7 @@ from odr.mediation.cases import services as cases
 from odr.mediation.cases.models import Case
 from odr.mediation.deadlines import schedule
 from odr.mediation.deadlines import services as deadlines
+from odr.mediation.deadlines import sweep as sweeping
 from odr.mediation.deadlines.models import (
     CaseTask,
     Deadline,
@@ -89,14 +90,14 @@ def test_two_sweepers_take_each_due_action_exactly_once(tmp_path):
         assert expected == Counter({"escalation": 3 * half, "chase": 2 * half, "reminder": 3 * half})
 
         start = threading.Barrier(2)
-        results: dict[str, deadlines.SweepResult] = {}
+        results: dict[str, sweeping.SweepResult] = {}
         errors: list[BaseException] = []
 
         def run(name: str) -> None:
             try:
                 with app.app_context(), write_intent(), db.state(app).factory() as session:
                     start.wait(timeout=30)
-                    results[name] = deadlines.sweep(session, now, batch=7)
+                    results[name] = sweeping.sweep(session, now, batch=7)
             except BaseException as exc:  # noqa: BLE001 - reported below
                 errors.append(exc)
 
@@ -145,5 +146,5 @@ def test_two_sweepers_take_each_due_action_exactly_once(tmp_path):
 
         # A third sweep at the same moment finds nothing left to do.
         with app.app_context(), db.state(app).factory() as session:
-            late = deadlines.sweep(session, now)
+            late = sweeping.sweep(session, now)
         assert (late.reminders, late.chases, late.escalations) == (0, 0, 0)

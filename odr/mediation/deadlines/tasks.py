@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from odr.mediation.deadlines.services import sweep
+from odr.mediation.deadlines.sweep import sweep
 from odr.platform.extensions import db
 from odr.platform.jobs import jobs
 
