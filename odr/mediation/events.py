@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -19,9 +21,11 @@ from sqlalchemy import JSON, ForeignKey, String, UniqueConstraint, select, updat
 from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
 from odr.mediation.cases.models import Case
-from odr.platform.db import Base, utcnow
+from odr.platform.db import Base, after_commit, utcnow
 from odr.platform.tenancy import TenantScoped
 from odr.tenants.models import User
+
+log = logging.getLogger(__name__)
 
 GENESIS = "0" * 64
 
@@ -87,6 +91,25 @@ def actor_label(actor: User | None, on_behalf: str | None = None) -> str:
     return f"{label}, {on_behalf}" if on_behalf else label
 
 
+# Called with each event once its transaction has committed (the room broadcasts them).
+Publisher = Callable[["CaseEvent", dict[str, Any]], None]
+_publishers: list[Publisher] = []
+
+
+def on_committed(publisher: Publisher) -> Publisher:
+    """Register ``publisher(event, live)`` to run after each event's transaction commits."""
+    _publishers.append(publisher)
+    return publisher
+
+
+def _publish(event: CaseEvent, live: dict[str, Any]) -> None:
+    for publisher in _publishers:
+        try:
+            publisher(event, live)
+        except Exception:  # a broadcast that fails loses nothing: clients resync from the database
+            log.exception("publishing event %s of case %s failed", event.seq, event.case_id)
+
+
 def append_event(
     session: Session,
     case: Case,
@@ -96,14 +119,18 @@ def append_event(
     payload: dict[str, Any] | None = None,
     channel: str = JOINT,
     label: str | None = None,
+    live: dict[str, Any] | None = None,
 ) -> CaseEvent:
     """Append an event to ``case``'s stream and chain, in the caller's transaction.
+
+    Once the transaction commits, the event is published (to the room); a rollback publishes nothing.
 
     :param kind: what happened, e.g. ``case.referred``, ``case.state_changed``
     :param actor: who did it (None: the system)
     :param payload: JSON-friendly details
     :param channel: who may see it (``joint``, a caucus, or ``staff``)
     :param label: the actor's name as recorded, when it differs from the default
+    :param live: objects the publishers need beside the event (a message), not recorded in the chain
     """
     if channel not in CHANNELS:
         raise ValueError(f"unknown channel {channel!r}")
@@ -135,6 +162,9 @@ def append_event(
     session.add(event)
     session.flush()
     case.last_seq = seq
+    if _publishers:
+        context = {"case": str(case.public_id), **(live or {})}
+        after_commit(session, lambda: _publish(event, context))
     return event
 
 

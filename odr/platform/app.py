@@ -11,6 +11,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from odr.platform.config import Settings
 from odr.platform.errors import register_error_handlers
 from odr.platform.extensions import api, csrf, db, limiter, login_manager, migrate, socketio
+from odr.platform.gateway import MAX_PAYLOAD
 from odr.platform.i18n import init_i18n
 from odr.platform.jobs import jobs
 from odr.platform.logs import configure_logging, init_request_ids
@@ -77,6 +78,7 @@ def init_extensions(app: Flask, settings: Settings) -> None:
         async_mode="threading",
         cors_allowed_origins=settings.allowed_origins,
         message_queue=settings.socketio_message_queue or None,
+        max_http_buffer_size=MAX_PAYLOAD,
         logger=False,
         engineio_logger=False,
     )
@@ -91,6 +93,8 @@ def register_domains(app: Flask) -> None:
     from odr.mediation.contact import policy as contact_policy  # noqa: F401 - registers the rules
     from odr.mediation.contact import views as contact_pages  # noqa: F401 - adds routes to the tenant's pages
     from odr.mediation.deadlines import tasks as deadline_tasks  # noqa: F401 - declares the sweep
+    from odr.mediation.rooms import events as room_events  # noqa: F401 - registers the socket handlers
+    from odr.mediation.rooms import policy as rooms_policy  # noqa: F401 - registers the rules
     from odr.platform import gateway, web  # noqa: F401 - registers the socket handlers
     from odr.platform.cli import register_commands
     from odr.tenants import auth as tenants_auth

@@ -1,23 +1,148 @@
-"""The real-time gateway: Socket.IO connections are accepted only with a signed-in session."""
+"""The real-time gateway: who may connect, and the frame every socket event runs in.
+
+Connections are accepted only with a signed-in session from an allowed origin. Every event is then
+authorised again (Flask-SocketIO's handlers are not covered by ``login_required``), rate-limited
+per socket, run in one database transaction, and answered with an ack: the handler's result, or
+the one error format. Broadcasts that events cause are sent by the domains after the commit.
+"""
 
 from __future__ import annotations
 
 import logging
+import threading
+import time
+from collections.abc import Callable
+from functools import wraps
+from typing import Any
 
+from flask import current_app, request
+from flask_babel import gettext as _
 from flask_login import current_user
 from flask_socketio import ConnectionRefusedError as SocketRefused
+from flask_socketio import disconnect
 
-from odr.platform.extensions import socketio
+from odr.platform.db import write_intent
+from odr.platform.errors import ServiceError, error_body
+from odr.platform.extensions import db, socketio
+from odr.platform.tenancy import set_tenant
 
 log = logging.getLogger(__name__)
 
 ROOMS_NAMESPACE = "/rooms"
+MAX_PAYLOAD = 64 * 1024  # a 10,000-character message fits with room to spare
+BURST = 30  # events a socket may send at once...
+RATE = 10.0  # ...and per second after that
+
+
+class _Buckets:
+    """A token bucket per socket: a burst is fine, a flood is refused."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._state: dict[str, tuple[float, float]] = {}
+
+    def allow(self, sid: str, *, burst: int = BURST, rate: float = RATE) -> bool:
+        now = time.monotonic()
+        with self._lock:
+            tokens, then = self._state.get(sid, (float(burst), now))
+            tokens = min(float(burst), tokens + (now - then) * rate)
+            if tokens < 1:
+                self._state[sid] = (tokens, now)
+                return False
+            self._state[sid] = (tokens - 1, now)
+            return True
+
+    def forget(self, sid: str) -> None:
+        with self._lock:
+            self._state.pop(sid, None)
+
+
+buckets = _Buckets()
+_after_event: list[Callable[[], None]] = []
+_on_disconnect: list[Callable[[str], None]] = []
+
+
+def after_each_event(fn: Callable[[], None]) -> Callable[[], None]:
+    """Register ``fn`` to run after every socket event (the session's last-seen time is kept so)."""
+    _after_event.append(fn)
+    return fn
+
+
+def on_disconnect(fn: Callable[[str], None]) -> Callable[[str], None]:
+    """Register ``fn(sid)`` to run when a socket goes away."""
+    _on_disconnect.append(fn)
+    return fn
+
+
+def origin_allowed(origin: str | None) -> bool:
+    """A browser's connection must come from one of our origins; clients that send none are judged
+    by their session alone (python-engineio skips its own check then)."""
+    if not origin:
+        return True
+    allowed = current_app.config["ODR"].allowed_origins
+    return origin.rstrip("/") in {o.rstrip("/") for o in allowed}
 
 
 @socketio.on("connect", namespace=ROOMS_NAMESPACE)
 def _connect(auth: object = None) -> None:
-    # python-engineio skips its origin check when no Origin header is sent, so the session
-    # cookie decides here on every connection.
+    if not origin_allowed(request.headers.get("Origin")):
+        log.info("socket refused: origin %s", request.headers.get("Origin"))
+        raise SocketRefused(error_body("forbidden_origin", _("This site does not accept connections from there.")))
     if not current_user.is_authenticated:
-        raise SocketRefused("unauthenticated")
+        raise SocketRefused(error_body("unauthenticated", _("Please sign in again.")))
     log.info("socket connected for user %s", current_user.get_id())
+
+
+@socketio.on("disconnect", namespace=ROOMS_NAMESPACE)
+def _disconnect(reason: object = None) -> None:
+    sid = request.sid  # type: ignore[attr-defined]
+    buckets.forget(sid)
+    for fn in _on_disconnect:
+        try:
+            fn(sid)
+        except Exception:
+            log.exception("cleaning up after socket %s failed", sid)
+
+
+def socket_event(name: str, *, writes: bool = True, burst: int = BURST, rate: float = RATE) -> Callable[..., Any]:
+    """Declare the handler of event ``name`` on the rooms namespace.
+
+    The handler receives the event's data (a dict) and returns a dict for the ack. It runs as the
+    signed-in user, in their tenant, in one transaction committed when it returns; a ServiceError
+    is rolled back and answered in the one error format.
+
+    :param writes: the handler may write (SQLite takes the write lock up front)
+    :param burst: events of this kind a socket may send at once; ``rate``: per second after that
+    """
+
+    def decorator(fn: Callable[[dict[str, Any]], dict[str, Any] | None]) -> Callable[..., Any]:
+        @wraps(fn)
+        def handler(data: Any = None) -> dict[str, Any]:
+            sid = request.sid  # type: ignore[attr-defined]
+            if not buckets.allow(f"{sid}:{name}", burst=burst, rate=rate):
+                return error_body("rate_limited", _("You are sending too fast. Wait a moment and try again."))
+            with write_intent(writes):
+                try:
+                    if not current_user.is_authenticated:
+                        disconnect()
+                        return error_body("unauthenticated", _("Please sign in again."))
+                    if not isinstance(data, dict):
+                        return error_body("validation_failed", _("The request is not in the expected form."))
+                    set_tenant(db.session, current_user.tenant_id)
+                    result = fn(data) or {}
+                    db.session.commit()
+                    for hook in _after_event:
+                        hook()
+                    return {"ok": True, **result}
+                except ServiceError as exc:
+                    db.session.rollback()
+                    return error_body(exc.code, exc.message, exc.fields)
+                except Exception:
+                    db.session.rollback()
+                    log.exception("socket event %s failed", name)
+                    return error_body("server_error", _("Something went wrong on our side. Please try again."))
+
+        socketio.on_event(name, handler, namespace=ROOMS_NAMESPACE)
+        return handler
+
+    return decorator

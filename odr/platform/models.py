@@ -15,6 +15,7 @@ def all_metadata() -> MetaData:
     import odr.mediation.cases.models  # noqa: F401
     import odr.mediation.deadlines.models  # noqa: F401
     import odr.mediation.events  # noqa: F401
+    import odr.mediation.rooms.models  # noqa: F401
     import odr.platform.mail  # noqa: F401
     import odr.tenants.models  # noqa: F401
     import odr.tenants.notifications.models  # noqa: F401

@@ -12,6 +12,7 @@ from werkzeug.wrappers import Response
 
 from odr.platform.errors import json_error, wants_json
 from odr.platform.extensions import db, login_manager
+from odr.platform.gateway import after_each_event
 from odr.platform.security import is_local_path
 from odr.tenants.models import User
 from odr.tenants.sessions import end_session, resolve_session, start_session, touch_session
@@ -52,7 +53,13 @@ def load_user(user_id: str) -> User | None:
     return row.user
 
 
-def save_session_state(response: Response) -> Response:
+@after_each_event
+def _keep_session_alive() -> None:
+    """A socket event counts as activity: someone talking in a room is not idle."""
+    save_session_state(None)
+
+
+def save_session_state(response: Response | None) -> Response | None:
     """Commit a session's last-seen time or expiry even when the request itself wrote nothing."""
     touch_id = g.pop("touch_session_id", None)
     if g.pop("save_session_state", False) or touch_id is not None:

@@ -204,6 +204,15 @@ def describe(event: CaseEvent, case: Case) -> tuple[str, str]:
                   by=p.get("recorded_by", ""))
         speaker = _("Said by %(speaker)s.", speaker=p["speaker"]) + "\n" if p.get("speaker") else ""
         return title, speaker + (p.get("summary") or "")
+    if kind == "room.mode_changed":
+        if p.get("shuttle_only"):
+            return _("The mediator now speaks with each side separately. You can write only in your private "
+                     "channel with the mediator; the other side cannot read it."), reason
+        return _("Everyone can write in the shared conversation again."), reason
+    if kind in ("message.posted", "message.carried"):
+        return _("A message in the room"), ""
+    if kind == "message.retracted":
+        return _("A message was taken back by its author"), ""
     if kind == "task.done":
         return _("A call to %(party)s was logged", party=_party_text(p.get("party"))), p.get("note") or ""
     return kind, reason

@@ -140,6 +140,8 @@ class Case(TenantScoped, PublicIdMixin, TimestampMixin, Base):
     attention_since: Mapped[datetime | None]
 
     last_seq: Mapped[int] = mapped_column(default=0)
+    # The room: parties speak only in their caucus while the mediator keeps it shuttle-only.
+    shuttle_only: Mapped[bool] = mapped_column(default=False)
     closed_at: Mapped[datetime | None]
 
     organisation: Mapped[Organisation] = relationship(lazy="joined")

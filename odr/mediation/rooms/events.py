@@ -1,0 +1,159 @@
+"""The room's Socket.IO face: join, send, sync, typing, read, presence, and the mediator's tools.
+
+Thin, like the pages: each handler parses, calls a service and returns the ack; the gateway
+authenticates, rate-limits and commits. Broadcasts leave after the commit (``broadcast.py``).
+A socket must ``join`` a case before anything else there, and every event checks access again.
+"""
+
+from __future__ import annotations
+
+import threading
+from typing import Any
+
+from flask import request
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+from flask_socketio import join_room, leave_room
+
+from odr.mediation.cases.models import Case
+from odr.mediation.cases.policy import visible_channels
+from odr.mediation.rooms import broadcast, services
+from odr.mediation.rooms.presenting import message_view, synced_view
+from odr.platform.db import write_intent
+from odr.platform.errors import Conflict, NotFound
+from odr.platform.extensions import db, socketio
+from odr.platform.gateway import ROOMS_NAMESPACE, on_disconnect, socket_event
+
+# The cases each socket has joined (a socket lives in one process).
+_joined: dict[str, set[str]] = {}
+_joined_lock = threading.Lock()
+
+
+def _sid() -> str:
+    return request.sid  # type: ignore[attr-defined, no-any-return]
+
+
+def _case(data: dict[str, Any]) -> Case:
+    """The case named by the event, if this socket joined it and its user may still be there."""
+    key = str(data.get("case") or "")
+    with _joined_lock:
+        joined = key in _joined.get(_sid(), set())
+    if not joined:
+        raise Conflict(str(_l("Join the case room first.")))
+    return services.room_case(db.session, current_user, key)
+
+
+@socket_event("join")
+def _join(data: dict[str, Any]) -> dict[str, Any]:
+    case = services.room_case(db.session, current_user, data.get("case"))
+    state = services.room_state(db.session, current_user, case)
+    for channel in state.channels:
+        join_room(broadcast.room(case.id, channel))
+    services.enter(db.session, current_user, case, _sid())
+    with _joined_lock:
+        _joined.setdefault(_sid(), set()).add(str(case.public_id))
+    broadcast.presence_after_commit(db.session, case)
+    return {
+        "case": str(case.public_id),
+        "me": current_user.get_id(),
+        "channels": state.channels,
+        "postable": state.postable,
+        "last_seq": state.last_seq,
+        "unread": state.unread,
+        "shuttle_only": state.shuttle_only,
+    }
+
+
+@socket_event("leave")
+def _leave(data: dict[str, Any]) -> dict[str, Any]:
+    case = _case(data)
+    for channel in visible_channels(current_user, case):
+        leave_room(broadcast.room(case.id, channel))
+    with _joined_lock:
+        _joined.get(_sid(), set()).discard(str(case.public_id))
+    services.leave(db.session, _sid())
+    broadcast.presence_after_commit(db.session, case)
+    return {}
+
+
+@socket_event("send", burst=20, rate=5)
+def _send(data: dict[str, Any]) -> dict[str, Any]:
+    case = _case(data)
+    message, created = services.post_message(db.session, current_user, case, data)
+    return {"seq": message.seq, "duplicate": not created, "message": message_view(message)}
+
+
+@socket_event("sync", writes=False)
+def _sync(data: dict[str, Any]) -> dict[str, Any]:
+    case = _case(data)
+    batch = services.events_after(db.session, current_user, case, data)
+    return {
+        "events": [synced_view(event, message, case) for event, message in batch.events],
+        "last_seq": batch.last_seq,
+        "more": batch.more,
+        "unread": services.unread_counts(db.session, current_user, case),
+        "shuttle_only": case.shuttle_only,
+        "postable": services.postable_channels(current_user, case),
+    }
+
+
+@socket_event("typing", writes=False, burst=10, rate=2)
+def _typing(data: dict[str, Any]) -> dict[str, Any]:
+    case = _case(data)
+    channel = str(data.get("channel") or "")
+    if channel not in services.postable_channels(current_user, case):
+        raise NotFound(str(_l("There is no such channel.")))
+    socketio.emit("typing", {"case": str(case.public_id), "channel": channel,
+                             "user": {"id": current_user.get_id(), "name": current_user.full_name}},
+                  to=broadcast.room(case.id, channel), namespace=ROOMS_NAMESPACE, skip_sid=_sid())
+    return {}
+
+
+@socket_event("read")
+def _read(data: dict[str, Any]) -> dict[str, Any]:
+    case = _case(data)
+    seq = services.mark_read(db.session, current_user, case, data)
+    return {"seq": seq, "unread": services.unread_counts(db.session, current_user, case)}
+
+
+@socket_event("presence", burst=5, rate=0.5)
+def _presence(data: dict[str, Any]) -> dict[str, Any]:
+    case = _case(data)
+    services.heartbeat(db.session, _sid())
+    return {"present": broadcast.present(db.session, case)}
+
+
+@socket_event("retract", burst=10, rate=1)
+def _retract(data: dict[str, Any]) -> dict[str, Any]:
+    case = _case(data)
+    message = services.retract(db.session, current_user, case, data)
+    return {"seq": message.seq}
+
+
+@socket_event("carry", burst=10, rate=1)
+def _carry(data: dict[str, Any]) -> dict[str, Any]:
+    case = _case(data)
+    message = services.carry(db.session, current_user, case, data)
+    return {"seq": message.seq}
+
+
+@socket_event("mode", burst=5, rate=0.5)
+def _mode(data: dict[str, Any]) -> dict[str, Any]:
+    case = _case(data)
+    services.set_shuttle_only(db.session, current_user, case, data)
+    return {"shuttle_only": case.shuttle_only}
+
+
+@on_disconnect
+def _forget(sid: str) -> None:
+    with _joined_lock:
+        joined = _joined.pop(sid, set())
+    if not joined:
+        return
+    with write_intent():
+        case_ids = services.leave(db.session, sid)
+        cases = [db.session.get(Case, case_id) for case_id in case_ids]
+        for case in cases:
+            if case is not None:
+                broadcast.presence_after_commit(db.session, case)
+        db.session.commit()

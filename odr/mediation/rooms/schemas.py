@@ -1,0 +1,107 @@
+"""Input schemas of the room: socket events, the page's forms, reply templates."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from flask_babel import lazy_gettext as _l
+from marshmallow import ValidationError, fields, validate
+
+from odr.mediation.events import CAUCUS_CUSTOMER, CAUCUS_INSURER, JOINT, STAFF
+from odr.mediation.rooms.models import MAX_TEXT
+from odr.tenants.schemas import BaseSchema, Text
+
+ROOM_CHANNELS = (JOINT, CAUCUS_INSURER, CAUCUS_CUSTOMER, STAFF)
+# Control characters other than tab and line feed have no place in a message.
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
+
+
+def _required() -> dict[str, Any]:
+    return {"required": True, "error_messages": {"required": _l("This field is required."),
+                                                 "null": _l("This field is required.")}}
+
+
+class MessageText(Text):
+    """A message: trimmed, line breaks kept as ``\\n``, at most 10,000 characters."""
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> str:
+        text = super()._deserialize(value, attr, data, **kwargs).replace("\r\n", "\n").replace("\r", "\n")
+        text = _CONTROL.sub("", text)
+        if len(text) > MAX_TEXT:
+            raise ValidationError(str(_l("A message can be at most %(limit)s characters long; this one has "
+                                         "%(length)s.", limit=f"{MAX_TEXT:,}", length=f"{len(text):,}")))
+        return text
+
+
+class Channel(fields.String):
+    """One of the room's channels."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(validate=validate.OneOf(ROOM_CHANNELS, error=str(_l("There is no such channel."))),
+                         **kwargs)
+
+
+class CaseRef(BaseSchema):
+    """Names the case (its public id)."""
+
+    case = fields.UUID(**_required())
+
+
+class SendSchema(CaseRef):
+    """A new message."""
+
+    channel = Channel(**_required())
+    client_id = fields.String(validate=validate.Regexp(r"^[A-Za-z0-9_-]{8,64}$",
+                                                       error=str(_l("The message id is not valid."))),
+                              **_required())
+    text = MessageText(**_required())
+
+
+class SyncSchema(CaseRef):
+    """Everything after a sequence number."""
+
+    after = fields.Integer(load_default=0, validate=validate.Range(min=0))
+    limit = fields.Integer(load_default=500, validate=validate.Range(min=1, max=500))
+
+
+class ChannelEventSchema(CaseRef):
+    """Typing in a channel."""
+
+    channel = Channel(**_required())
+
+
+class ReadSchema(CaseRef):
+    """Read up to a sequence number in a channel."""
+
+    channel = Channel(**_required())
+    seq = fields.Integer(validate=validate.Range(min=0), **_required())
+
+
+class RetractSchema(CaseRef):
+    """Take back one's own message."""
+
+    seq = fields.Integer(validate=validate.Range(min=1), **_required())
+
+
+class CarrySchema(CaseRef):
+    """Carry a message to another channel."""
+
+    seq = fields.Integer(validate=validate.Range(min=1), **_required())
+    to = Channel(**_required())
+
+
+class ModeSchema(CaseRef):
+    """Shuttle-only on or off, with a reason the parties are shown."""
+
+    shuttle_only = fields.Boolean(**_required())
+    reason = fields.String(load_default="", validate=validate.Length(max=1000))
+
+
+class ReplyTemplateSchema(BaseSchema):
+    """A saved reply."""
+
+    title = Text(validate=validate.Length(max=120, error=str(_l("At most %(max)s characters.", max=120))),
+                 **_required())
+    text = MessageText(**_required())
+    shared = fields.Boolean(load_default=False)

@@ -1,0 +1,305 @@
+"""Use cases of the room: write, retract, carry across, shuttle-only mode, read marks, sync, presence.
+
+Like every service they take the session and the acting user, check permission, change data,
+append the case event and flush; the socket handlers and pages commit once at their boundary, and
+the event stream broadcasts what was committed.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import uuid
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import and_, delete, func, select, update
+from sqlalchemy.orm import Session
+
+from odr.mediation.cases.models import Case
+from odr.mediation.cases.policy import visible_channels
+from odr.mediation.cases.queries import case_for
+from odr.mediation.events import CAUCUS_CUSTOMER, CAUCUS_INSURER, JOINT, CaseEvent, actor_label, append_event
+from odr.mediation.rooms.models import Message, Presence, ReadMark
+from odr.mediation.rooms.policy import may_post_in
+from odr.mediation.rooms.presenting import role_key
+from odr.mediation.rooms.schemas import CarrySchema, ModeSchema, ReadSchema, RetractSchema, SendSchema, SyncSchema
+from odr.platform.db import utcnow
+from odr.platform.errors import Conflict, Forbidden, NotFound
+from odr.platform.permissions import can, require
+from odr.tenants.models import User
+from odr.tenants.services import load
+
+RETRACT_WINDOW = timedelta(minutes=10)
+PRESENCE_FRESH = timedelta(minutes=2)  # the client's heartbeat comes every 30 seconds
+MESSAGE_KINDS = ("message.posted", "message.carried")
+
+
+def text_hash(text: str) -> str:
+    """The SHA-256 of a message's text, which its event records in the audit chain."""
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def room_case(session: Session, actor: User, public_id: Any) -> Case:
+    """The case ``public_id`` if ``actor`` may be in its room; anything else is not found or refused."""
+    case = case_for(session, actor, public_id)
+    require(actor, "rooms.join", case)
+    return case
+
+
+@dataclass(frozen=True)
+class RoomState:
+    """What a participant learns on entering: their channels, where the stream stands, what is unread."""
+
+    channels: list[str]
+    postable: list[str]
+    last_seq: int
+    unread: dict[str, int]
+    shuttle_only: bool
+
+
+def postable_channels(actor: User, case: Case) -> list[str]:
+    """The channels ``actor`` may write in now."""
+    if not can(actor, "rooms.post", case):
+        return []
+    return [c for c in sorted(visible_channels(actor, case)) if may_post_in(actor, case, c)]
+
+
+def room_state(session: Session, actor: User, case: Case) -> RoomState:
+    """The room as ``actor`` enters it."""
+    require(actor, "rooms.join", case)
+    return RoomState(
+        channels=sorted(visible_channels(actor, case)),
+        postable=postable_channels(actor, case),
+        last_seq=case.last_seq,
+        unread=unread_counts(session, actor, case),
+        shuttle_only=case.shuttle_only,
+    )
+
+
+# Writing ---------------------------------------------------------------------------------------------
+
+
+def post_message(session: Session, actor: User, case: Case, data: dict[str, Any]) -> tuple[Message, bool]:
+    """Store a message once per client id; returns it and whether it is new.
+
+    :param data: ``channel``, ``client_id`` (chosen by the sender's browser) and ``text``
+    """
+    values = load(SendSchema(), {**data, "case": str(case.public_id)})
+    existing = session.scalar(select(Message).where(
+        Message.case_id == case.id, Message.author_id == actor.id, Message.client_id == values["client_id"]))
+    if existing is not None:
+        return existing, False
+    require(actor, "rooms.post", case)
+    channel = values["channel"]
+    if not may_post_in(actor, case, channel):
+        if channel == JOINT and case.shuttle_only:
+            raise Forbidden(str(_l("The mediator is speaking with each side separately for now; write in your "
+                                   "private channel with the mediator.")))
+        raise Forbidden(str(_l("You cannot write in that channel.")))
+    return _store(session, actor, case, channel, values["text"], client_id=values["client_id"]), True
+
+
+def _store(session: Session, actor: User, case: Case, channel: str, text: str, *, client_id: str,
+           kind: str = "message.posted", carried_from: Message | None = None) -> Message:
+    message_id = uuid.uuid4()
+    payload: dict[str, Any] = {"message": str(message_id), "sha256": text_hash(text), "length": len(text)}
+    if carried_from is not None:
+        payload.update(from_seq=carried_from.seq, from_channel=carried_from.channel,
+                       original_author=carried_from.author_label)
+    label = actor_label(actor)
+    message = Message(
+        public_id=message_id, tenant_id=case.tenant_id, case_id=case.id, channel=channel, author_id=actor.id,
+        author_label=label, client_id=client_id, text=text,
+        carried_from_seq=carried_from.seq if carried_from else None,
+        carried_from_channel=carried_from.channel if carried_from else None,
+        original_author_label=carried_from.author_label if carried_from else None,
+    )
+    message.author = actor
+    event = append_event(session, case, kind, actor=actor, channel=channel, payload=payload,
+                         live={"message": message, "author_role": role_key(actor, case)})
+    message.seq = event.seq
+    message.created_at = event.created_at
+    session.add(message)
+    session.flush()
+    return message
+
+
+def message_at(session: Session, actor: User, case: Case, seq: int) -> Message:
+    """The message at ``seq`` if ``actor`` may see it; another channel's is not found."""
+    message = session.scalar(select(Message).where(Message.case_id == case.id, Message.seq == seq))
+    if message is None or message.channel not in visible_channels(actor, case):
+        raise NotFound(str(_l("We could not find that message.")))
+    return message
+
+
+def retract(session: Session, actor: User, case: Case, data: dict[str, Any], *, now: datetime | None = None) -> Message:
+    """Take back one's own message within ten minutes; the record keeps that it was said and taken back."""
+    values = load(RetractSchema(), {**data, "case": str(case.public_id)})
+    require(actor, "rooms.post", case)
+    message = message_at(session, actor, case, values["seq"])
+    if message.author_id != actor.id:
+        raise Forbidden(str(_l("Only its author can take back a message.")))
+    if message.retracted_at is not None:
+        return message
+    now = now or utcnow()
+    if now - message.created_at > RETRACT_WINDOW:
+        raise Conflict(str(_l("A message can be taken back only in the first 10 minutes after it was sent.")))
+    message.retracted_at = now
+    append_event(session, case, "message.retracted", actor=actor, channel=message.channel,
+                 payload={"message": str(message.public_id), "seq": message.seq})
+    return message
+
+
+def carry(session: Session, actor: User, case: Case, data: dict[str, Any]) -> Message:
+    """The mediator carries a message to another channel: a new message, attributed and recorded."""
+    values = load(CarrySchema(), {**data, "case": str(case.public_id)})
+    require(actor, "rooms.moderate", case)
+    source = message_at(session, actor, case, values["seq"])
+    target = values["to"]
+    if source.retracted_at is not None:
+        raise Conflict(str(_l("That message was taken back by its author.")))
+    if target == source.channel or target not in visible_channels(actor, case) or target not in (
+            JOINT, CAUCUS_INSURER, CAUCUS_CUSTOMER):
+        raise Conflict(str(_l("Choose another channel to carry the message to.")))
+    return _store(session, actor, case, target, source.text, client_id=f"carry-{source.seq}-{target}"[:64],
+                  kind="message.carried", carried_from=source)
+
+
+def set_shuttle_only(session: Session, actor: User, case: Case, data: dict[str, Any]) -> bool:
+    """Switch shuttle-only mode; both parties are told. Returns whether anything changed."""
+    values = load(ModeSchema(), {**data, "case": str(case.public_id)})
+    require(actor, "rooms.moderate", case)
+    if case.shuttle_only == values["shuttle_only"]:
+        return False
+    case.shuttle_only = values["shuttle_only"]
+    append_event(session, case, "room.mode_changed", actor=actor,
+                 payload={"shuttle_only": case.shuttle_only, "reason": values["reason"].strip()})
+    return True
+
+
+# Reading ---------------------------------------------------------------------------------------------
+
+
+def mark_read(session: Session, actor: User, case: Case, data: dict[str, Any]) -> int:
+    """Move ``actor``'s read mark in a channel forward (never back); returns the mark."""
+    values = load(ReadSchema(), {**data, "case": str(case.public_id)})
+    require(actor, "rooms.join", case)
+    channel = values["channel"]
+    if channel not in visible_channels(actor, case):
+        raise NotFound(str(_l("There is no such channel.")))
+    seq = min(values["seq"], case.last_seq)
+    mark = session.scalar(select(ReadMark).where(
+        ReadMark.case_id == case.id, ReadMark.user_id == actor.id, ReadMark.channel == channel))
+    if mark is None:
+        mark = ReadMark(tenant_id=case.tenant_id, case_id=case.id, user_id=actor.id, channel=channel, seq=0)
+        session.add(mark)
+    if seq > mark.seq:
+        mark.seq = seq
+        mark.updated_at = utcnow()
+    session.flush()
+    return mark.seq
+
+
+def unread_counts(session: Session, user: User, case: Case) -> dict[str, int]:
+    """Per channel ``user`` sees: messages by others after their read mark, not taken back."""
+    channels = sorted(visible_channels(user, case))
+    if not channels:
+        return {}
+    rows = session.execute(
+        select(Message.channel, func.count())
+        .outerjoin(ReadMark, and_(ReadMark.case_id == Message.case_id, ReadMark.user_id == user.id,
+                                  ReadMark.channel == Message.channel))
+        .where(Message.case_id == case.id, Message.channel.in_(channels), Message.retracted_at.is_(None),
+               Message.author_id.is_distinct_from(user.id), Message.seq > func.coalesce(ReadMark.seq, 0))
+        .group_by(Message.channel)
+    ).all()
+    counts = {channel: 0 for channel in channels}
+    counts.update(dict(rows))
+    return counts
+
+
+@dataclass(frozen=True)
+class Batch:
+    """Events after a sequence number: in order, each with its message if it is one."""
+
+    events: list[tuple[CaseEvent, Message | None]]
+    last_seq: int
+    more: bool
+
+
+def events_after(session: Session, actor: User, case: Case, data: dict[str, Any]) -> Batch:
+    """Every event ``actor`` may see after ``after``, oldest first, up to ``limit``; ``last_seq`` is
+    where to continue from (it moves past events the actor does not see)."""
+    values = load(SyncSchema(), {**data, "case": str(case.public_id)})
+    require(actor, "rooms.join", case)
+    channels = sorted(visible_channels(actor, case))
+    # Events are committed in sequence order (the number is handed out under the case's row lock),
+    # so everything up to the case's last number, read now, is already there.
+    last_seq = session.scalar(select(Case.last_seq).where(Case.id == case.id)) or 0
+    after, limit = values["after"], values["limit"]
+    rows = session.execute(
+        select(CaseEvent, Message)
+        .outerjoin(Message, and_(Message.case_id == CaseEvent.case_id, Message.seq == CaseEvent.seq))
+        .where(CaseEvent.case_id == case.id, CaseEvent.seq > after, CaseEvent.seq <= last_seq,
+               CaseEvent.channel.in_(channels))
+        .order_by(CaseEvent.seq)
+        .limit(limit + 1)
+    ).all()
+    more = len(rows) > limit
+    rows = rows[:limit]
+    through = rows[-1][0].seq if more else last_seq
+    return Batch(events=list(rows), last_seq=max(through, after), more=more)
+
+
+# Presence --------------------------------------------------------------------------------------------
+
+
+def enter(session: Session, actor: User, case: Case, sid: str) -> None:
+    """Record that socket ``sid`` of ``actor`` is in ``case``'s room."""
+    row = session.scalar(select(Presence).where(Presence.sid == sid, Presence.case_id == case.id))
+    if row is None:
+        session.add(Presence(tenant_id=case.tenant_id, sid=sid, case_id=case.id, user_id=actor.id))
+    else:
+        row.seen_at = utcnow()
+    session.flush()
+
+
+def heartbeat(session: Session, sid: str) -> None:
+    """The socket is still there."""
+    session.execute(update(Presence).where(Presence.sid == sid).values(seen_at=utcnow())
+                    .execution_options(synchronize_session=False))
+
+
+def leave(session: Session, sid: str) -> list[int]:
+    """Forget socket ``sid``; returns the cases it was in."""
+    cases = list(session.scalars(select(Presence.case_id).where(Presence.sid == sid)))
+    session.execute(delete(Presence).where(Presence.sid == sid).execution_options(synchronize_session=False))
+    return cases
+
+
+def present_users(session: Session, case: Case, *, now: datetime | None = None) -> list[User]:
+    """The people with a live socket in ``case``'s room."""
+    since = (now or utcnow()) - PRESENCE_FRESH
+    return list(session.scalars(
+        select(User).where(User.id.in_(
+            select(Presence.user_id).where(Presence.case_id == case.id, Presence.seen_at >= since)))
+        .order_by(User.full_name)
+    ).unique())
+
+
+def sockets_of(session: Session, user_id: int, case_id: int | None = None) -> list[str]:
+    """The sockets ``user_id`` has in rooms (of one case, or any)."""
+    query = select(Presence.sid).where(Presence.user_id == user_id)
+    if case_id is not None:
+        query = query.where(Presence.case_id == case_id)
+    return list(session.scalars(query))
+
+
+def forget_stale_presence(session: Session, *, now: datetime | None = None) -> int:
+    """Remove presence rows whose socket stopped beating (a process that died without saying)."""
+    since = (now or utcnow()) - PRESENCE_FRESH * 5
+    result = session.execute(delete(Presence).where(Presence.seen_at < since)
+                             .execution_options(synchronize_session=False))
+    return int(result.rowcount or 0)  # type: ignore[attr-defined]

@@ -1,0 +1,71 @@
+"""The room's tests: people signed in with their own browser and socket, in one open case."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from typing import Any
+
+from flask import Flask
+from flask.testing import FlaskClient
+from flask_socketio import SocketIOTestClient
+
+from odr.platform.extensions import socketio
+from odr.platform.gateway import ROOMS_NAMESPACE
+from tests.mailbox import sign_in_as
+from tests.mediation.case_helpers import days_ago
+from tests.mediation.support import open_case
+
+
+def open_room_case(app: Flask, session: Any, people: dict[str, Any]) -> Any:
+    """An open case with the customer linked and the mediator assigned, referred in good time today."""
+    with app.app_context():
+        case = open_case(session, people, complaint_date=days_ago(120), final_response_date=days_ago(40),
+                         escalation_steps=[{"level": "frontline", "step_date": days_ago(110), "outcome": "Declined"}])
+        session.commit()
+    return case
+
+
+def client_id() -> str:
+    """A client-chosen message id, as the browser makes one."""
+    return uuid.uuid4().hex
+
+
+@dataclass
+class Participant:
+    """One person's browser (pages) and socket (the room), sharing the session cookie."""
+
+    user: Any
+    browser: FlaskClient
+    socket: SocketIOTestClient
+
+    def emit(self, event: str, **data: Any) -> Any:
+        """Send ``event`` and return the server's ack."""
+        return self.socket.emit(event, data, namespace=ROOMS_NAMESPACE, callback=True)
+
+    def received(self, name: str | None = None) -> list[dict[str, Any]]:
+        """What the server pushed since the last call (only events called ``name``, when given)."""
+        packets = self.socket.get_received(ROOMS_NAMESPACE)
+        return [p["args"][0] for p in packets if name is None or p["name"] == name]
+
+    def send(self, case: Any, text: str, channel: str = "joint", cid: str | None = None) -> Any:
+        """Post a message; returns the ack."""
+        return self.emit("send", case=str(case.public_id), channel=channel, client_id=cid or client_id(), text=text)
+
+
+def participant(app: Flask, session: Any, tenant: Any, user: Any, *,
+                headers: dict[str, str] | None = None) -> Participant:
+    """``user`` signed in (a password, or a link for a customer), with a connected socket."""
+    browser = app.test_client()
+    sign_in_as(browser, session, tenant, user)
+    socket = socketio.test_client(app, namespace=ROOMS_NAMESPACE, flask_test_client=browser, headers=headers)
+    return Participant(user, browser, socket)
+
+
+def joined(app: Flask, session: Any, tenant: Any, user: Any, case: Any) -> Participant:
+    """``user`` signed in, connected, and in ``case``'s room."""
+    person = participant(app, session, tenant, user)
+    ack = person.emit("join", case=str(case.public_id))
+    assert ack.get("ok"), ack
+    person.received()
+    return person
