@@ -1,4 +1,6 @@
 // Progressive enhancements; every page works without them.
+import { startRoom } from "./room.js";
+
 document.documentElement.classList.add("js");
 
 document.addEventListener("submit", (event) => {
@@ -17,6 +19,10 @@ document.addEventListener("change", (event) => {
 });
 
 document.addEventListener("DOMContentLoaded", () => {
+  const room = document.querySelector("[data-room]");
+  if (room) {
+    startRoom(room);
+  }
   const summary = document.querySelector("[data-error-summary]");
   if (summary) {
     summary.focus();

@@ -95,6 +95,7 @@ def register_domains(app: Flask) -> None:
     from odr.mediation.deadlines import tasks as deadline_tasks  # noqa: F401 - declares the sweep
     from odr.mediation.rooms import events as room_events  # noqa: F401 - registers the socket handlers
     from odr.mediation.rooms import policy as rooms_policy  # noqa: F401 - registers the rules
+    from odr.mediation.rooms.views import bp as room_pages
     from odr.platform import gateway, web  # noqa: F401 - registers the socket handlers
     from odr.platform.cli import register_commands
     from odr.tenants import auth as tenants_auth
@@ -110,6 +111,7 @@ def register_domains(app: Flask) -> None:
     app.register_blueprint(tenants_pages)
     app.register_blueprint(mediation_web.templates)
     app.register_blueprint(cases_pages)
+    app.register_blueprint(room_pages)
     api.register_blueprint(tenants_api)
     api.register_blueprint(cases_api)
     account_created.connect(_link_new_customer, weak=False)

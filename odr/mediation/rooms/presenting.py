@@ -3,7 +3,11 @@
 
 from __future__ import annotations
 
+import re
+from datetime import datetime
 from typing import Any
+
+from markupsafe import Markup, escape
 
 from odr.mediation.cases.display import describe
 from odr.mediation.cases.models import Case
@@ -85,3 +89,26 @@ def synced_view(event: CaseEvent, message: Message | None, case: Case) -> dict[s
         view["detail"] = str(detail)
     return view
 
+
+
+# Web addresses become links; everything else stays text. Trailing punctuation is not part of a link.
+_URL = re.compile(r"\bhttps?://[^\s<>\"']+", re.IGNORECASE)
+_TRAILING = ".,;:!?)]}'\""
+
+
+def linkify(text: str) -> Markup:
+    """A message's text, escaped, with its web addresses as links that open a new tab without a referrer."""
+    parts: list[Markup] = []
+    position = 0
+    for match in _URL.finditer(text):
+        url = match.group(0).rstrip(_TRAILING)
+        parts.append(escape(text[position:match.start()]))
+        parts.append(Markup('<a href="{0}" rel="noopener noreferrer nofollow" target="_blank">{0}</a>').format(url))
+        position = match.start() + len(url)
+    parts.append(escape(text[position:]))
+    return Markup("").join(parts)
+
+
+def parse_iso(value: str) -> datetime:
+    """A time the room's views carry as ISO text, back as a datetime (for the page's formatting)."""
+    return datetime.fromisoformat(value)

@@ -21,10 +21,18 @@ from odr.mediation.cases.models import Case
 from odr.mediation.cases.policy import visible_channels
 from odr.mediation.cases.queries import case_for
 from odr.mediation.events import CAUCUS_CUSTOMER, CAUCUS_INSURER, JOINT, CaseEvent, actor_label, append_event
-from odr.mediation.rooms.models import Message, Presence, ReadMark
+from odr.mediation.rooms.models import Message, Presence, ReadMark, ReplyTemplate
 from odr.mediation.rooms.policy import may_post_in
 from odr.mediation.rooms.presenting import role_key
-from odr.mediation.rooms.schemas import CarrySchema, ModeSchema, ReadSchema, RetractSchema, SendSchema, SyncSchema
+from odr.mediation.rooms.schemas import (
+    CarrySchema,
+    ModeSchema,
+    ReadSchema,
+    ReplyTemplateSchema,
+    RetractSchema,
+    SendSchema,
+    SyncSchema,
+)
 from odr.platform.db import utcnow
 from odr.platform.errors import Conflict, Forbidden, NotFound
 from odr.platform.permissions import can, require
@@ -136,8 +144,8 @@ def message_at(session: Session, actor: User, case: Case, seq: int) -> Message:
 
 def retract(session: Session, actor: User, case: Case, data: dict[str, Any], *, now: datetime | None = None) -> Message:
     """Take back one's own message within ten minutes; the record keeps that it was said and taken back."""
-    values = load(RetractSchema(), {**data, "case": str(case.public_id)})
     require(actor, "rooms.post", case)
+    values = load(RetractSchema(), {**data, "case": str(case.public_id)})
     message = message_at(session, actor, case, values["seq"])
     if message.author_id != actor.id:
         raise Forbidden(str(_l("Only its author can take back a message.")))
@@ -154,8 +162,8 @@ def retract(session: Session, actor: User, case: Case, data: dict[str, Any], *, 
 
 def carry(session: Session, actor: User, case: Case, data: dict[str, Any]) -> Message:
     """The mediator carries a message to another channel: a new message, attributed and recorded."""
-    values = load(CarrySchema(), {**data, "case": str(case.public_id)})
     require(actor, "rooms.moderate", case)
+    values = load(CarrySchema(), {**data, "case": str(case.public_id)})
     source = message_at(session, actor, case, values["seq"])
     target = values["to"]
     if source.retracted_at is not None:
@@ -169,8 +177,8 @@ def carry(session: Session, actor: User, case: Case, data: dict[str, Any]) -> Me
 
 def set_shuttle_only(session: Session, actor: User, case: Case, data: dict[str, Any]) -> bool:
     """Switch shuttle-only mode; both parties are told. Returns whether anything changed."""
-    values = load(ModeSchema(), {**data, "case": str(case.public_id)})
     require(actor, "rooms.moderate", case)
+    values = load(ModeSchema(), {**data, "case": str(case.public_id)})
     if case.shuttle_only == values["shuttle_only"]:
         return False
     case.shuttle_only = values["shuttle_only"]
@@ -303,3 +311,84 @@ def forget_stale_presence(session: Session, *, now: datetime | None = None) -> i
     result = session.execute(delete(Presence).where(Presence.seen_at < since)
                              .execution_options(synchronize_session=False))
     return int(result.rowcount or 0)  # type: ignore[attr-defined]
+
+
+def channel_history(session: Session, actor: User, case: Case, channel: str, *, limit: int = 200
+                    ) -> list[tuple[CaseEvent, Message | None]]:
+    """The latest ``limit`` events of one channel ``actor`` sees, oldest first (the room page's start)."""
+    require(actor, "rooms.join", case)
+    if channel not in visible_channels(actor, case):
+        raise NotFound(str(_l("There is no such channel.")))
+    rows = session.execute(
+        select(CaseEvent, Message)
+        .outerjoin(Message, and_(Message.case_id == CaseEvent.case_id, Message.seq == CaseEvent.seq))
+        .where(CaseEvent.case_id == case.id, CaseEvent.channel == channel)
+        .order_by(CaseEvent.seq.desc())
+        .limit(limit)
+    ).all()
+    return [(event, message) for event, message in reversed(rows)]
+
+
+# Reply templates -------------------------------------------------------------------------------------
+
+
+def reply_templates(session: Session, actor: User) -> list[ReplyTemplate]:
+    """The templates ``actor`` may use: the tenant's and their own, by title."""
+    require(actor, "rooms.use_templates")
+    return list(session.scalars(
+        select(ReplyTemplate)
+        .where(ReplyTemplate.tenant_id == actor.tenant_id,
+               (ReplyTemplate.owner_id.is_(None)) | (ReplyTemplate.owner_id == actor.id))
+        .order_by(ReplyTemplate.owner_id.is_not(None), ReplyTemplate.title)
+    ))
+
+
+def reply_template(session: Session, actor: User, public_id: Any, *, for_change: bool = False) -> ReplyTemplate:
+    """One template ``actor`` may use (or change); anyone else's is not found."""
+    try:
+        key = public_id if isinstance(public_id, uuid.UUID) else uuid.UUID(str(public_id))
+    except ValueError:
+        raise NotFound(str(_l("We could not find that template."))) from None
+    found = next((t for t in reply_templates(session, actor) if t.public_id == key), None)
+    if found is None:
+        raise NotFound(str(_l("We could not find that template.")))
+    if for_change and found.owner_id is None:
+        require(actor, "rooms.manage_shared_templates")
+    return found
+
+
+def save_reply_template(session: Session, actor: User, data: dict[str, Any],
+                        template: ReplyTemplate | None = None) -> ReplyTemplate:
+    """Create a template, or change ``template``; ``shared`` makes it the whole tenant's."""
+    require(actor, "rooms.use_templates")
+    values = load(ReplyTemplateSchema(), data)
+    if values["shared"]:
+        require(actor, "rooms.manage_shared_templates")
+    if template is None:
+        template = ReplyTemplate(tenant_id=actor.tenant_id)
+        session.add(template)
+    elif template.owner_id is None:
+        require(actor, "rooms.manage_shared_templates")
+    template.owner_id = None if values["shared"] else actor.id
+    template.title = values["title"]
+    template.text = values["text"]
+    template.updated_at = utcnow()
+    session.flush()
+    return template
+
+
+def delete_reply_template(session: Session, actor: User, template: ReplyTemplate) -> None:
+    """Remove a template one may change."""
+    if template.owner_id is None:
+        require(actor, "rooms.manage_shared_templates")
+    elif template.owner_id != actor.id:
+        raise NotFound(str(_l("We could not find that template.")))
+    session.delete(template)
+    session.flush()
+
+
+def fill_template(text: str, case: Case) -> str:
+    """A template's text for one case: ``{customer}``, ``{insurer}`` and ``{reference}`` filled in."""
+    return (text.replace("{customer}", case.customer_name)
+            .replace("{insurer}", case.organisation.name)
+            .replace("{reference}", case.reference))
