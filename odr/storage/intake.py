@@ -1,0 +1,171 @@
+"""The way in: a stream that checks what passes through it, in constant memory.
+
+``Intake`` wraps the incoming bytes. ``inspect()`` reads the first 64 KiB and refuses a type that is
+not allowed or does not match the name before anything is stored. Then the store reads it like a
+file: every chunk is counted (past the limit: refused at once), hashed with SHA-256 and, for SVG,
+searched for active content. At the end it refuses an empty file, an SVG with a script, and bytes
+that differ from an announced size or SHA-256. A refusal raised while the store reads makes the
+store abandon the object, so nothing refused is ever kept.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from typing import Any, BinaryIO
+
+from odr.storage.types import SVG, SVG_ACTIVE, allowed_extensions, category_of, detect, extension
+
+HEAD_BYTES = 64 * 1024
+OVERLAP = 256  # so a pattern split across two chunks is still found
+
+
+class Refused(Exception):
+    """The content is not accepted; ``code`` says why (the caller words it), ``params`` the details."""
+
+    def __init__(self, code: str, **params: Any) -> None:
+        super().__init__(code)
+        self.code = code
+        self.params = params
+
+
+@dataclass(frozen=True)
+class Received:
+    """What came in: its size, SHA-256 (hex), content type (from the content) and category."""
+
+    size: int
+    sha256: str
+    content_type: str
+    category: str
+
+
+class Intake:
+    """A file-like reader over ``source`` that enforces the limit, the type and the announced digest."""
+
+    def __init__(self, source: BinaryIO, *, name: str, max_bytes: int,
+                 categories: tuple[str, ...] | list[str] | None, expected_size: int | None = None,
+                 expected_sha256: str | None = None) -> None:
+        self._source = source
+        self.name = name
+        self.max_bytes = max_bytes
+        self.categories = tuple(categories) if categories is not None else None  # None: any type (checked later)
+        self.expected_size = expected_size
+        self.expected_sha256 = expected_sha256.lower() if expected_sha256 else None
+        self._hash = hashlib.sha256()
+        self._size = 0
+        self._head = b""
+        self._pending = b""
+        self._tail = b""
+        self._active = False
+        self._done = False
+        self.content_type = ""
+        self.category = ""
+
+    def _read_source(self, size: int) -> bytes:
+        chunk = self._source.read(size)
+        if chunk:
+            self._size += len(chunk)
+            if self._size > self.max_bytes:
+                raise Refused("too_large", max_bytes=self.max_bytes)
+            if self.expected_size is not None and self._size > self.expected_size:
+                raise Refused("size_mismatch", expected=self.expected_size)
+            self._hash.update(chunk)
+            if self.content_type == SVG or not self.content_type:
+                self._watch(chunk)
+        return chunk
+
+    def _watch(self, chunk: bytes) -> None:
+        window = self._tail + chunk
+        if SVG_ACTIVE.search(window):
+            self._active = True
+        self._tail = window[-OVERLAP:]
+
+    def inspect(self) -> Intake:
+        """Read the first bytes and refuse a type that is not allowed or not what the name says."""
+        if self.expected_size is not None and self.expected_size > self.max_bytes:
+            raise Refused("too_large", max_bytes=self.max_bytes)
+        parts = []
+        got = 0
+        while got < HEAD_BYTES:
+            chunk = self._read_source(HEAD_BYTES - got)
+            if not chunk:
+                break
+            parts.append(chunk)
+            got += len(chunk)
+        self._head = self._pending = b"".join(parts)
+        if not self._head:
+            raise Refused("empty")
+        detected = detect(self._head)
+        self.content_type = detected
+        if self.categories is None:
+            self._active = False
+            return self
+        ext = extension(self.name)
+        allowed = allowed_extensions(self.categories)
+        if ext not in allowed:
+            category = category_of(ext)
+            raise Refused("extension_not_allowed" if category or not ext else "type_not_allowed",
+                          extension=ext, detected=detected)
+        if detected not in allowed[ext]:
+            if any(detected in types for types in allowed_extensions(self.categories).values()):
+                raise Refused("type_mismatch", extension=ext, detected=detected)
+            raise Refused("type_not_allowed", extension=ext, detected=detected)
+        self.category = category_of(ext) or ""
+        if detected != SVG:
+            self._active = False  # only SVG is searched for scripts
+        return self
+
+    def read(self, size: int = -1) -> bytes:
+        """Exactly ``size`` bytes (fewer only at the end), or everything when ``size`` is negative.
+
+        A short read would look like the end to boto3's uploader, which would store a truncated
+        object: so this reads until the request is filled, whatever the source hands out at a time.
+        """
+        if not self.content_type:
+            raise RuntimeError("inspect() first")
+        parts = []
+        wanted = size if size is not None and size >= 0 else None
+        got = 0
+        while wanted is None or got < wanted:
+            chunk = self._read_some(1024 * 1024 if wanted is None else wanted - got)
+            if not chunk:
+                break
+            parts.append(chunk)
+            got += len(chunk)
+        return b"".join(parts)
+
+    def _read_some(self, size: int) -> bytes:
+        if self._pending:
+            chunk, self._pending = self._pending[:size], self._pending[size:]
+            return chunk
+        if self._done:
+            return b""
+        chunk = self._read_source(size)
+        if not chunk:
+            self._finish()
+        return chunk
+
+    def readable(self) -> bool:
+        """A reader (for libraries that ask)."""
+        return True
+
+    def _finish(self) -> None:
+        self._done = True
+        if self.content_type == SVG and self._active:
+            raise Refused("active_content")
+        if self.expected_size is not None and self._size != self.expected_size:
+            raise Refused("size_mismatch", expected=self.expected_size)
+        if self.expected_sha256 is not None and self._hash.hexdigest() != self.expected_sha256:
+            raise Refused("checksum_mismatch")
+
+    def drain(self) -> Received:
+        """Read to the end without storing (to check bytes already stored); the result."""
+        while self.read(1024 * 1024):
+            pass
+        return self.received()
+
+    def received(self) -> Received:
+        """Size, digest and type of everything read; only once the source is exhausted."""
+        if not self._done:
+            raise RuntimeError("the stream was not read to its end")
+        return Received(self._size, self._hash.hexdigest(), self.content_type, self.category)
