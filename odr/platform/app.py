@@ -95,6 +95,7 @@ def register_domains(app: Flask) -> None:
     from odr.mediation.deadlines import tasks as deadline_tasks  # noqa: F401 - declares the sweep
     from odr.mediation.rooms import events as room_events  # noqa: F401 - registers the socket handlers
     from odr.mediation.rooms import policy as rooms_policy  # noqa: F401 - registers the rules
+    from odr.mediation.rooms import tasks as room_tasks  # noqa: F401 - declares the unread digest
     from odr.mediation.rooms.views import bp as room_pages
     from odr.platform import gateway, web  # noqa: F401 - registers the socket handlers
     from odr.platform.cli import register_commands

@@ -11,6 +11,7 @@ from odr.tenants.models import Role
 DEFAULT_POLICY: dict[str, Any] = {
     "invitation_days": 7,
     "case_reference_prefix": "MED",
+    "room_digest_minutes": 15,
 }
 
 

@@ -127,5 +127,18 @@ STANDARDS: dict[str, Standard] = {
             ),
             sent=_l("The customer, when a referral is not accepted and they have no account to see it in."),
         ),
+        Standard(
+            "room_unread",
+            _l("Unread messages in a case room"),
+            {**COMMON, "summary": _l("a line per case: its reference, how many messages wait, and its link")},
+            {**SAMPLES, "summary": "MED-2026-000042: 2 new messages\nhttps://odr.example/t/harbour/cases/…/room"},
+            _l("New messages are waiting for you"),
+            _l(
+                "Dear {{ recipient_name }},\n\nThere are messages for you that you have not read yet:\n\n"
+                "{{ summary }}\n\nTo keep your case private, we do not copy messages into e-mails. Open the link "
+                "to read them.\n\n{{ tenant_name }}"
+            ),
+            sent=_l("Anyone in a case room who has unread messages and has been away for a while; once per message."),
+        ),
     ]
 }

@@ -1,0 +1,17 @@
+"""The room's jobs: the unread digest, and forgetting sockets of processes that died."""
+
+from __future__ import annotations
+
+from odr.mediation.rooms.digest import send_digests
+from odr.mediation.rooms.services import forget_stale_presence
+from odr.platform.extensions import db
+from odr.platform.jobs import jobs
+
+
+@jobs.periodic(minute="*")
+def room_digests() -> None:
+    """E-mail those away from a room about the messages waiting for them."""
+    with db.new_session() as session:
+        send_digests(session)
+        forget_stale_presence(session)
+        session.commit()
