@@ -83,13 +83,19 @@ def origin_allowed(origin: str | None) -> bool:
     return origin.rstrip("/") in {o.rstrip("/") for o in allowed}
 
 
+def _refusal(code: str, message: str) -> SocketRefused:
+    # Two arguments: clients get ``{"message": <text>, "data": <the one error format>}``; a single
+    # dict argument would reach them as its Python repr in ``message``.
+    return SocketRefused(message, error_body(code, message))
+
+
 @socketio.on("connect", namespace=ROOMS_NAMESPACE)
 def _connect(auth: object = None) -> None:
     if not origin_allowed(request.headers.get("Origin")):
         log.info("socket refused: origin %s", request.headers.get("Origin"))
-        raise SocketRefused(error_body("forbidden_origin", _("This site does not accept connections from there.")))
+        raise _refusal("forbidden_origin", _("This site does not accept connections from there."))
     if not current_user.is_authenticated:
-        raise SocketRefused(error_body("unauthenticated", _("Please sign in again.")))
+        raise _refusal("unauthenticated", _("Please sign in again."))
     log.info("socket connected for user %s", current_user.get_id())
 
 
