@@ -256,3 +256,29 @@ def test_the_chain_still_verifies_after_a_conversation(room, case, session):
     session.expire_all()
     assert verify_chain(session, case).ok
     assert client_id()
+
+
+def test_a_mediator_replaced_on_the_case_is_put_out_of_the_room_at_once(app, session, tenant, people, room, case):
+    from odr.mediation.cases import services as cases
+    from odr.tenants.models import Role
+
+    set_tenant(session, tenant.id)
+    successor = factories.user(session, tenant, Role.MEDIATOR)
+    session.commit()
+    with app.app_context():
+        set_tenant(session, tenant.id)
+        cases.assign_mediator(session, people["case_manager"], case, successor.public_id)
+        session.commit()
+    assert not room["mediator"].socket.is_connected(ROOMS_NAMESPACE)
+    room["customer"].send(case, "Are you there?", channel="caucus:customer")
+    again = participant(app, session, tenant, people["mediator"])
+    assert again.emit("join", case=str(case.public_id))["error"]["code"] == "not_found"
+
+
+def test_a_socket_leaves_the_rooms_it_may_no_longer_see_on_its_next_event(app, session, tenant, people, room, case):
+    case.mediator_id = None  # behind the room's back: the next event notices
+    session.commit()
+    ack = room["mediator"].emit("presence", case=str(case.public_id))
+    assert ack["error"]["code"] == "not_found"
+    room["customer"].send(case, "Private words", channel="caucus:customer")
+    assert room["mediator"].received("event") == []

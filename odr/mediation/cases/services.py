@@ -278,7 +278,8 @@ def assign_mediator(session: Session, actor: User, case: Case, mediator_public_i
     session.flush()
     session.refresh(case, ["mediator"])
     append_event(session, case, "case.mediator_assigned", actor=actor,
-                 payload={"mediator": mediator.full_name, "previous": previous.full_name if previous else None})
+                 payload={"mediator": mediator.full_name, "previous": previous.full_name if previous else None},
+                 live={"access_lost": [previous.id] if previous and previous.id != mediator.id else []})
     tenant = _tenant(session, actor)
     notify(session, tenant, [mediator], kind="case.assigned",
            title=str(_l("You mediate case %(ref)s", ref=case.reference)), link=deadlines.case_path(tenant, case))
@@ -374,5 +375,6 @@ def remove_representative(session: Session, actor: User, case: Case, rep: Repres
     require(actor, "cases.manage_representatives", case)
     rep.removed_at = utcnow()
     append_event(session, case, "representative.removed", actor=actor,
-                 payload={"name": rep.full_name, "side": rep.side.value})
+                 payload={"name": rep.full_name, "side": rep.side.value},
+                 live={"access_lost": [rep.user_id] if rep.user_id else []})
     session.expire(case, ["representatives"])

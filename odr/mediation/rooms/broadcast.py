@@ -17,7 +17,7 @@ from odr.mediation.events import JOINT, CaseEvent, on_committed
 from odr.mediation.rooms import services
 from odr.mediation.rooms.presenting import actor_view, live_view, role_key
 from odr.platform.db import after_commit
-from odr.platform.extensions import socketio
+from odr.platform.extensions import db, socketio
 from odr.platform.gateway import ROOMS_NAMESPACE
 
 log = logging.getLogger(__name__)
@@ -33,6 +33,17 @@ def publish(event: CaseEvent, live: dict[str, Any]) -> None:
     """Send a committed event to the sockets of its channel."""
     view = live_view(event, live["case"], live.get("message"), live.get("author_role", "system"))
     socketio.emit("event", view, to=room(event.case_id, event.channel), namespace=ROOMS_NAMESPACE)
+    if live.get("access_lost"):
+        disconnect_users(event.case_id, live["access_lost"])
+
+
+def disconnect_users(case_id: int, user_ids: list[int]) -> None:
+    """Close the sockets these users have in a case's room, at once: they lost their access. They
+    may reconnect; ``join`` then gives them only what they may still see."""
+    with db.new_session(write=False) as session:
+        sids = [sid for user_id in user_ids for sid in services.sockets_of(session, user_id, case_id)]
+    for sid in sids:
+        socketio.server.disconnect(sid, namespace=ROOMS_NAMESPACE)
 
 
 def present(session: Session, case: Case) -> list[dict[str, Any]]:

@@ -17,15 +17,16 @@ from flask_socketio import join_room, leave_room
 
 from odr.mediation.cases.models import Case
 from odr.mediation.cases.policy import visible_channels
+from odr.mediation.events import CHANNELS
 from odr.mediation.rooms import broadcast, services
 from odr.mediation.rooms.presenting import message_view, synced_view
 from odr.platform.db import write_intent
-from odr.platform.errors import Conflict, NotFound
+from odr.platform.errors import Conflict, NotFound, ServiceError
 from odr.platform.extensions import db, socketio
 from odr.platform.gateway import ROOMS_NAMESPACE, on_disconnect, socket_event
 
-# The cases each socket has joined (a socket lives in one process).
-_joined: dict[str, set[str]] = {}
+# The cases each socket has joined, public id to internal id (a socket lives in one process).
+_joined: dict[str, dict[str, int]] = {}
 _joined_lock = threading.Lock()
 
 
@@ -34,13 +35,27 @@ def _sid() -> str:
 
 
 def _case(data: dict[str, Any]) -> Case:
-    """The case named by the event, if this socket joined it and its user may still be there."""
+    """The case named by the event, if this socket joined it and its user may still be there.
+
+    Access is checked again on every event; a socket whose user lost access to the case, or to one
+    of its channels, leaves those rooms here, so broadcasts stop reaching it.
+    """
     key = str(data.get("case") or "")
     with _joined_lock:
-        joined = key in _joined.get(_sid(), set())
-    if not joined:
+        case_id = _joined.get(_sid(), {}).get(key)
+    if case_id is None:
         raise Conflict(str(_l("Join the case room first.")))
-    return services.room_case(db.session, current_user, key)
+    try:
+        case = services.room_case(db.session, current_user, key)
+    except ServiceError:
+        for channel in CHANNELS:
+            leave_room(broadcast.room(case_id, channel))
+        with _joined_lock:
+            _joined.get(_sid(), {}).pop(key, None)
+        raise
+    for channel in set(CHANNELS) - visible_channels(current_user, case):
+        leave_room(broadcast.room(case.id, channel))
+    return case
 
 
 @socket_event("join")
@@ -51,7 +66,7 @@ def _join(data: dict[str, Any]) -> dict[str, Any]:
         join_room(broadcast.room(case.id, channel))
     services.enter(db.session, current_user, case, _sid())
     with _joined_lock:
-        _joined.setdefault(_sid(), set()).add(str(case.public_id))
+        _joined.setdefault(_sid(), {})[str(case.public_id)] = case.id
     broadcast.presence_after_commit(db.session, case)
     return {
         "case": str(case.public_id),
@@ -70,7 +85,7 @@ def _leave(data: dict[str, Any]) -> dict[str, Any]:
     for channel in visible_channels(current_user, case):
         leave_room(broadcast.room(case.id, channel))
     with _joined_lock:
-        _joined.get(_sid(), set()).discard(str(case.public_id))
+        _joined.get(_sid(), {}).pop(str(case.public_id), None)
     services.leave(db.session, _sid())
     broadcast.presence_after_commit(db.session, case)
     return {}
@@ -147,7 +162,7 @@ def _mode(data: dict[str, Any]) -> dict[str, Any]:
 @on_disconnect
 def _forget(sid: str) -> None:
     with _joined_lock:
-        joined = _joined.pop(sid, set())
+        joined = _joined.pop(sid, {})
     if not joined:
         return
     with write_intent():
