@@ -78,6 +78,7 @@ def init_extensions(app: Flask, settings: Settings) -> None:
         async_mode="threading",
         cors_allowed_origins=settings.allowed_origins,
         message_queue=settings.socketio_message_queue or None,
+        channel=settings.socketio_channel,
         max_http_buffer_size=MAX_PAYLOAD,
         logger=False,
         engineio_logger=False,

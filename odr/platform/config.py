@@ -54,6 +54,7 @@ class Settings:
     jobs_immediate: bool = False
     jobs_embedded: bool = True
     socketio_message_queue: str = ""
+    socketio_channel: str = "flask-socketio"
 
     @property
     def production(self) -> bool:
