@@ -28,3 +28,4 @@ document.addEventListener("DOMContentLoaded", () => {
     summary.focus();
   }
 });
+import "./documents.js";

@@ -16,6 +16,8 @@ from odr.platform.i18n import init_i18n
 from odr.platform.jobs import jobs
 from odr.platform.logs import configure_logging, init_request_ids
 from odr.platform.security import init_security_headers
+from odr.storage import open_storage
+from odr.storage.scan import Scanner
 
 MIGRATIONS = Path(__file__).resolve().parents[2] / "migrations"
 
@@ -73,6 +75,9 @@ def init_extensions(app: Flask, settings: Settings) -> None:
     init_i18n(app, settings.default_locale)
     api.init_app(app)
     jobs.init_app(app, settings.jobs_url, immediate=settings.jobs_immediate)
+    app.extensions["odr.storage"] = open_storage(settings.storage_url, secret=settings.secret_key,
+                                                 endpoint_url=settings.s3_endpoint_url or None)
+    app.extensions["odr.scanner"] = Scanner(settings.clamd_url) if settings.clamd_url else None
     socketio.init_app(
         app,
         async_mode="threading",
@@ -94,6 +99,10 @@ def register_domains(app: Flask) -> None:
     from odr.mediation.contact import policy as contact_policy  # noqa: F401 - registers the rules
     from odr.mediation.contact import views as contact_pages  # noqa: F401 - adds routes to the tenant's pages
     from odr.mediation.deadlines import tasks as deadline_tasks  # noqa: F401 - declares the sweep
+    from odr.mediation.documents import policy as documents_policy  # noqa: F401 - registers the rules
+    from odr.mediation.documents import tasks as documents_tasks  # noqa: F401 - declares the scan and sweeps
+    from odr.mediation.documents.api import blp as documents_api
+    from odr.mediation.documents.views import bp as documents_pages
     from odr.mediation.rooms import events as room_events  # noqa: F401 - registers the socket handlers
     from odr.mediation.rooms import policy as rooms_policy  # noqa: F401 - registers the rules
     from odr.mediation.rooms import tasks as room_tasks  # noqa: F401 - declares the unread digest
@@ -114,8 +123,10 @@ def register_domains(app: Flask) -> None:
     app.register_blueprint(mediation_web.templates)
     app.register_blueprint(cases_pages)
     app.register_blueprint(room_pages)
+    app.register_blueprint(documents_pages)
     api.register_blueprint(tenants_api)
     api.register_blueprint(cases_api)
+    api.register_blueprint(documents_api)
     account_created.connect(_link_new_customer, weak=False)
     register_commands(app)
 

@@ -23,6 +23,7 @@ def main() -> None:
 def register_commands(app: Flask) -> None:
     """Attach every domain's commands to the app's CLI."""
     from odr.mediation.cli import audit_cli, deadlines_cli
+    from odr.mediation.documents.cli import documents_cli
     from odr.platform.demo import demo
     from odr.tenants.cli import tenant_cli, user_cli
 
@@ -33,6 +34,7 @@ def register_commands(app: Flask) -> None:
     app.cli.add_command(user_cli)
     app.cli.add_command(audit_cli)
     app.cli.add_command(deadlines_cli)
+    app.cli.add_command(documents_cli)
 
 
 @click.command()

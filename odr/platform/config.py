@@ -55,6 +55,9 @@ class Settings:
     jobs_embedded: bool = True
     socketio_message_queue: str = ""
     socketio_channel: str = "flask-socketio"
+    storage_url: str = ""
+    s3_endpoint_url: str = ""
+    clamd_url: str = ""
 
     @property
     def production(self) -> bool:
@@ -103,6 +106,8 @@ class Settings:
             self.database_url = f"sqlite:///{instance / 'odr.sqlite3'}"
         if not self.jobs_url:
             self.jobs_url = f"sqlite:///{instance / 'jobs.sqlite3'}"
+        if not self.storage_url:
+            self.storage_url = (instance / "documents").resolve().as_uri()
         if not self.log_format:
             self.log_format = "json" if self.production else "text"
         if not self.allowed_origins and not self.production:

@@ -14,6 +14,7 @@ def all_metadata() -> MetaData:
     """The metadata of every domain's models."""
     import odr.mediation.cases.models  # noqa: F401
     import odr.mediation.deadlines.models  # noqa: F401
+    import odr.mediation.documents.models  # noqa: F401
     import odr.mediation.events  # noqa: F401
     import odr.mediation.rooms.models  # noqa: F401
     import odr.platform.mail  # noqa: F401

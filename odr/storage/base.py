@@ -8,6 +8,10 @@ from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import BinaryIO
+from unicodedata import normalize
+from urllib.parse import quote
+
+from werkzeug.http import dump_options_header
 
 # Turns a signed token into an address of the application that serves it (the local backend has
 # no server of its own, so its signed links are the application's URLs).
@@ -125,3 +129,15 @@ def iter_chunks(stream: BinaryIO, size: int = 1024 * 1024) -> Iterator[bytes]:
     """The stream in chunks of at most ``size`` bytes."""
     while chunk := stream.read(size):
         yield chunk
+
+
+def content_disposition(*, inline: bool, filename: str) -> str:
+    """``attachment; filename="ascii"; filename*=UTF-8''...`` (RFC 6266), as werkzeug's send_file writes it."""
+    kind = "inline" if inline else "attachment"
+    try:
+        filename.encode("ascii")
+        options = {"filename": filename}
+    except UnicodeEncodeError:
+        simple = normalize("NFKD", filename).encode("ascii", "ignore").decode("ascii")
+        options = {"filename": simple, "filename*": f"UTF-8''{quote(filename, safe='')}"}
+    return dump_options_header(kind, options)

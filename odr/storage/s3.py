@@ -28,6 +28,7 @@ from odr.storage.base import (
     StorageError,
     StorageUnavailable,
     checked_expiry,
+    content_disposition,
 )
 from odr.storage.keys import checked_key
 
@@ -173,9 +174,7 @@ class S3Storage(Storage):
     def download_url(self, key: str, *, filename: str, content_type: str, inline: bool, expires_in: int,
                      app_url: AppUrl) -> str:
         """A presigned GET whose response says how to present the bytes (``response-content-*``)."""
-        from werkzeug.http import dump_options_header  # RFC 6266 encoding, as send_file does
-
-        disposition = _content_disposition("inline" if inline else "attachment", filename, dump_options_header)
+        disposition = content_disposition(inline=inline, filename=filename)
         return self.client.generate_presigned_url(
             "get_object",
             Params={"Bucket": self.bucket, "Key": self._key(key), "ResponseContentDisposition": disposition,
@@ -216,16 +215,3 @@ class _TranslatingBody:
                 raise StorageUnavailable(f"reading the object failed ({type(error).__name__})") from error
             raise translated from error
 
-
-def _content_disposition(kind: str, filename: str, dump: Any) -> str:
-    """``attachment; filename="ascii"; filename*=UTF-8''…`` (RFC 6266), as werkzeug's send_file writes it."""
-    import unicodedata
-    from urllib.parse import quote
-
-    try:
-        filename.encode("ascii")
-        options = {"filename": filename}
-    except UnicodeEncodeError:
-        simple = unicodedata.normalize("NFKD", filename).encode("ascii", "ignore").decode("ascii")
-        options = {"filename": simple, "filename*": f"UTF-8''{quote(filename, safe='')}"}
-    return dump(kind, options)
