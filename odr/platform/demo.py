@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import date, timedelta
+from typing import Any
 
 import click
 from flask import current_app
@@ -46,6 +47,10 @@ def demo() -> None:
                 "email": email, "full_name": name, "role": role.value, "password": PASSWORD,
                 "organisation": INSURER if role is Role.INSURER_AGENT else None,
             })
+    session.flush()
+    # The case first: opening it invites the customer, and the invitation below (the one printed)
+    # replaces that one, so the printed link is the one that works.
+    reference = _demo_case(session, tenant, settings.base_url)
     admin = session.scalar(select(User).where(User.email == PEOPLE[0][0]))
     link = None
     if session.scalar(select(User).where(User.email == CUSTOMER[0])) is None:
@@ -61,8 +66,41 @@ def demo() -> None:
     click.echo(f"Sign in at {base}/t/{tenant.slug}/sign-in with password {PASSWORD!r}:")
     for email, _name, role in PEOPLE:
         click.echo(f"  {role.value:<14} {email}")
+    click.echo(f"Case {reference} is open in mediation, with a room to talk in.")
     if link:
         click.echo(f"  customer       {CUSTOMER[0]}: no password; open the invitation link\n    {link}")
     else:
         click.echo(f"  customer       {CUSTOMER[0]}: ask for a sign-in link at {base}/t/{tenant.slug}/sign-in-link "
                    "(the e-mail is written to the log)")
+
+
+def _demo_case(session: Any, tenant: Tenant, base_url: str) -> str:
+    """An open case between the demo's insurer and customer, with its mediator's first message."""
+    from odr.mediation.cases import services as cases
+    from odr.mediation.rooms import services as rooms
+
+    agent = session.scalar(select(User).where(User.email == PEOPLE[3][0]))
+    manager = session.scalar(select(User).where(User.email == PEOPLE[1][0]))
+    mediator = session.scalar(select(User).where(User.email == PEOPLE[2][0]))
+    today = date.today()
+    case, created = cases.refer(session, agent, {
+        "customer_name": CUSTOMER[1], "customer_email": CUSTOMER[0], "policy_number": "NW-HOME-0042",
+        "product_line": "home", "complaint_category": "claim_declined",
+        "complaint_summary": "Storm damage to the roof; the claim was declined as poor maintenance.",
+        "complaint_date": (today - timedelta(days=100)).isoformat(), "amount": "6400.00", "currency": "GBP",
+        "desired_outcome": "The repair paid for.", "service": "mediation", "idempotency_key": "demo-case-1",
+        "escalation_steps": [{"level": "frontline", "step_date": (today - timedelta(days=95)).isoformat(),
+                              "outcome": "Declined"}],
+        "final_response_date": (today - timedelta(days=40)).isoformat(),
+        "final_response_summary": "Decline upheld: the roof was not maintained.",
+    })
+    if created:
+        cases.accept(session, manager, case, base_url=base_url, invitation_days=14)
+        cases.assign_mediator(session, manager, case, mediator.public_id)
+        rooms.post_message(session, mediator, case, {
+            "channel": "joint", "client_id": "demo-welcome-0001",
+            "text": "Welcome, both. I am Mira, your mediator. Here we talk together; each of you also has a "
+                    "private channel with me that the other side never sees.",
+        })
+        session.commit()
+    return case.reference
