@@ -8,6 +8,7 @@ from sqlalchemy import select
 
 from odr.mediation.cases.models import Case
 from tests.e2e.browsing import PHONE, check, follow, horizontal_overflow, screenshot, sign_in, visit
+from tests.storage import samples
 
 pytestmark = pytest.mark.browser
 
@@ -71,6 +72,16 @@ def test_three_people_in_one_room_joint_is_live_and_a_caucus_stays_private(new_p
         expect(page.locator("[data-messages]")).to_contain_text("We could offer 3,000", timeout=LIVE)
     expect(customer.locator("[data-announcer]")).to_contain_text("New message from Nils Northwind", timeout=LIVE)
     expect(mediator.locator("[data-present]")).to_contain_text("Chris Customer", timeout=LIVE)
+
+    # A document shared in the room appears live in the others' documents panels and conversations.
+    panel = agent.locator("[data-documents]")
+    panel.get_by_label("Share with").select_option(label="Everyone")
+    panel.get_by_label("Choose files to share, or drag them here").set_input_files(
+        files=[{"name": "Roof survey.pdf", "mimeType": "application/pdf", "buffer": samples.pdf(50_000)}])
+    expect(panel.locator(".upload", has_text="Roof survey.pdf")).to_contain_text("Shared", timeout=LIVE)
+    expect(customer.locator("[data-documents-list]")).to_contain_text("Roof survey.pdf", timeout=LIVE)
+    expect(customer.locator("[data-messages]")).to_contain_text("A document was shared: Roof survey.pdf",
+                                                                timeout=LIVE)
 
     # In their caucus, the customer tells the mediator their bottom line.
     follow(customer, customer.get_by_role("link", name="Private: mediator and customer"))

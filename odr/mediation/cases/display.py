@@ -213,6 +213,15 @@ def describe(event: CaseEvent, case: Case) -> tuple[str, str]:
         return _("A message in the room"), ""
     if kind == "message.retracted":
         return _("A message was taken back by its author"), ""
+    if kind == "document.shared":
+        if p.get("carried_from"):
+            return _("The mediator carried a document across: %(name)s", name=p.get("name", "")), ""
+        if int(p.get("version") or 1) > 1:
+            return _("A new version of a document was shared: %(name)s (version %(version)s)",
+                     name=p.get("name", ""), version=p.get("version")), ""
+        return _("A document was shared: %(name)s", name=p.get("name", "")), ""
+    if kind == "document.refused":
+        return _("A document was refused: %(name)s", name=p.get("name", "")), str(p.get("reason") or "")
     if kind == "task.done":
         return _("A call to %(party)s was logged", party=_party_text(p.get("party"))), p.get("note") or ""
     return kind, reason
