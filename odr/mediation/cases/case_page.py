@@ -83,7 +83,10 @@ def render_case(case: Case, *, action: str | None = None, error: ServiceError | 
         "outcome_days": int(setting(tenant.policy, "outcome_days")),
         "explanation": labels.STATE_EXPLANATIONS[case.state],
         "steps": display.next_steps(case, queries.open_deadlines(db.session, case), current_user, tenant, now),
-        "timeline": display.timeline_entries(queries.timeline(db.session, current_user, case), case, tenant),
+        # The conversation lives in the room; the case page keeps the record of everything else.
+        "timeline": display.timeline_entries(
+            [e for e in queries.timeline(db.session, current_user, case) if not e.kind.startswith("message.")],
+            case, tenant),
         "actions": actions,
         "staff": display.is_staff(current_user),
         "duplicate_of": duplicate_reference(case),
