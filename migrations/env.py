@@ -5,6 +5,7 @@ from __future__ import annotations
 from alembic import context
 from flask import current_app
 
+from odr.platform.db import schema_filter
 from odr.platform.models import all_metadata
 
 config = context.config
@@ -13,9 +14,11 @@ target_metadata = all_metadata()
 
 def run_migrations_offline() -> None:
     """Emit SQL without a database."""
+    engine = current_app.extensions["odr.db"].engine
     context.configure(
-        url=str(current_app.extensions["odr.db"].engine.url),
+        url=str(engine.url),
         target_metadata=target_metadata,
+        include_object=schema_filter(engine.dialect.name),
         literal_binds=True,
         render_as_batch=True,
         compare_type=True,
@@ -31,6 +34,7 @@ def run_migrations_online() -> None:
         context.configure(
             connection=connection,
             target_metadata=target_metadata,
+            include_object=schema_filter(connection.dialect.name),
             **current_app.extensions["migrate"].configure_args,
         )
         with context.begin_transaction():

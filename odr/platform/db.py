@@ -12,7 +12,7 @@ from typing import Any
 
 from flask import Flask, current_app, request
 from flask.globals import app_ctx
-from sqlalchemy import DateTime, MetaData, Uuid, create_engine, event
+from sqlalchemy import DateTime, Index, MetaData, Uuid, create_engine, event
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, scoped_session, sessionmaker
 from sqlalchemy.types import TypeDecorator
@@ -57,6 +57,21 @@ class Base(DeclarativeBase):
 
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
     type_annotation_map = {datetime: UTCDateTime(), uuid.UUID: Uuid()}
+
+
+def only_on(dialect: str, index: Index) -> Index:
+    """``index`` exists on ``dialect`` only (a PostgreSQL trigram index, say); elsewhere it is not created."""
+    index.info["only_on"] = dialect
+    return index.ddl_if(dialect=dialect)
+
+
+def schema_filter(dialect: str) -> Callable[..., bool]:
+    """Alembic's ``include_object`` for ``dialect``: leaves out what ``only_on`` keeps for another dialect."""
+
+    def include_object(obj: Any, name: str | None, type_: str, reflected: bool, compare_to: Any) -> bool:
+        return getattr(obj, "info", {}).get("only_on", dialect) == dialect
+
+    return include_object
 
 
 class PublicIdMixin:

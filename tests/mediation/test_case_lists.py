@@ -9,6 +9,7 @@ import pytest
 from sqlalchemy import select
 
 from odr.mediation.cases import queries
+from odr.mediation.cases.models import Case
 from odr.mediation.cases.states import CaseState
 from odr.mediation.deadlines.models import Deadline, DeadlineKind, DeadlineStatus
 from odr.platform.db import utcnow
@@ -190,3 +191,72 @@ def test_a_customer_signed_in_by_link_sees_their_case_on_the_dashboard(client, s
     html = client.get(f"/t/{tenant.slug}/").get_data(as_text=True)
     assert "Your cases" in html and world["cases"]["mine"].reference in html
     assert world["cases"]["referred"].reference not in html
+
+
+def test_a_slash_in_the_search_is_taken_literally_too(app, session, scoped):
+    agent, admin = scoped["insurer_agent"], scoped["admin"]
+    slashed = refer(app, session, agent, customer_name="Eve Evans/Brown")
+    refer(app, session, agent, customer_name="Eve Evans")
+
+    def refs(q):
+        return _refs(queries.list_cases(session, admin, {"q": q}))
+
+    assert refs("evans/b") == {slashed.reference}
+    assert refs("/") == {slashed.reference}
+    assert refs("s/%") == set()
+
+
+def test_the_count_stops_at_its_limit_and_says_more(app, session, scoped):
+    agent, admin = scoped["insurer_agent"], scoped["admin"]
+    made = [refer(app, session, agent, customer_name=f"Counted {n}") for n in range(7)]
+    newest_first = [case.reference for case in reversed(made)]
+
+    def page(n, **limit):
+        return queries.list_cases(session, admin, {"q": "counted", "page": n}, page_size=2, **limit)
+
+    first = page(1, count_limit=3)
+    assert (first.total, first.more, first.has_next) == (3, True, True)
+    assert [c.reference for c in first.items] == newest_first[:2]
+    # Deeper than the limit, the count reaches at least to the end of the page asked for.
+    third = page(3, count_limit=3)
+    assert (third.total, third.more, third.has_next) == (6, True, True)
+    assert [c.reference for c in third.items] == newest_first[4:6]
+    last = page(4, count_limit=3)
+    assert (last.total, last.more, last.has_next, last.pages) == (7, False, False, 4)
+    assert [c.reference for c in last.items] == newest_first[6:]
+    # Without a limit (the API), the count is exact; within the limit, it is exact too.
+    assert (page(1).total, page(1).more, page(1).pages) == (7, False, 4)
+    assert (page(1, count_limit=7).total, page(1, count_limit=7).more) == (7, False)
+    assert (page(9, count_limit=3).total, page(9, count_limit=3).items) == (7, [])
+
+
+def test_a_long_list_says_more_than_and_links_onwards_without_a_last_page(app, client, session, tenant, scoped,
+                                                                          monkeypatch):
+    agent = scoped["insurer_agent"]
+    for n in range(27):
+        refer(app, session, agent, customer_name=f"Person {n:02d}")
+    monkeypatch.setattr(queries, "COUNT_LIMIT", 25)
+    sign_in(client, tenant, agent)
+    html = client.get(f"/t/{tenant.slug}/cases?q=person").get_data(as_text=True)
+    assert "More than 25 cases match" in html and "Cases, page 1<" in html
+    assert f'href="/t/{tenant.slug}/cases?q=person&amp;page=2" rel="next"' in html
+    assert 'aria-label="Page 2"' in html and 'aria-label="Page 3"' not in html
+    # The last page is counted exactly again.
+    last = client.get(f"/t/{tenant.slug}/cases?q=person&page=2").get_data(as_text=True)
+    assert "27 cases match" in last and "Cases, page 2 of 2" in last and 'rel="next"' not in last
+    everything = client.get(f"/t/{tenant.slug}/cases").get_data(as_text=True)
+    assert re.search(r"More than 25 cases\s*</h2>", everything)
+    german = client.get(f"/t/{tenant.slug}/cases", headers={"Accept-Language": "de"}).get_data(as_text=True)
+    assert "Mehr als 25 Fälle" in german and "Fälle, Seite 1<" in german
+    dashboard = client.get(f"/t/{tenant.slug}/").get_data(as_text=True)
+    assert "See more than 25 in the list of cases" in dashboard
+
+
+def test_search_can_use_the_trigram_indexes_on_postgresql(session, scoped):
+    if session.get_bind().dialect.name != "postgresql":
+        pytest.skip("trigram indexes exist on PostgreSQL only")
+    query = select(Case.id).where(queries.matching("kowal"))
+    compiled = query.compile(session.get_bind(), compile_kwargs={"literal_binds": True})
+    session.connection().exec_driver_sql("SET LOCAL enable_seqscan = off")  # a table of a few rows
+    plan = "\n".join(session.connection().exec_driver_sql(f"EXPLAIN {compiled}").scalars())
+    assert "ix_cases_reference_trgm" in plan and "ix_cases_customer_name_trgm" in plan

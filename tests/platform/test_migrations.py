@@ -9,6 +9,7 @@ from flask_migrate import downgrade, upgrade
 from sqlalchemy import inspect
 
 from odr.platform.app import create_app
+from odr.platform.db import schema_filter
 from odr.platform.extensions import db
 from odr.platform.models import all_metadata
 from tests.conftest import PG_URL, fresh_postgres_database, test_settings, worker_id
@@ -31,7 +32,8 @@ def empty_app(request, tmp_path):
 
 def _diff(app):
     with app.app_context(), db.engine.connect() as connection:
-        context = MigrationContext.configure(connection, opts={"compare_type": True})
+        context = MigrationContext.configure(connection, opts={
+            "compare_type": True, "include_object": schema_filter(connection.dialect.name)})
         return compare_metadata(context, all_metadata())
 
 

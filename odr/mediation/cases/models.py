@@ -20,7 +20,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from odr.mediation.cases.states import CaseState
-from odr.platform.db import Base, PublicIdMixin, TimestampMixin, utcnow
+from odr.platform.db import Base, PublicIdMixin, TimestampMixin, only_on, utcnow
 from odr.platform.tenancy import TenantScoped
 from odr.tenants.models import Organisation, User
 
@@ -90,6 +90,13 @@ class Case(TenantScoped, PublicIdMixin, TimestampMixin, Base):
         Index("ix_cases_tenant_id_policy_number_complaint_date", "tenant_id", "policy_number", "complaint_date"),
         # The case list: newest referral first, a page at a time, without sorting the tenant's cases.
         Index("ix_cases_tenant_id_referred_at_id", "tenant_id", "referred_at", "id"),
+        # The overdue filter: a range of one indexed column instead of a search through the deadlines.
+        Index("ix_cases_tenant_id_overdue_from", "tenant_id", "overdue_from"),
+        # Search matches any part of a reference or a name: trigram indexes serve ILIKE '%...%' on PostgreSQL.
+        only_on("postgresql", Index("ix_cases_reference_trgm", "reference", postgresql_using="gin",
+                                    postgresql_ops={"reference": "gin_trgm_ops"})),
+        only_on("postgresql", Index("ix_cases_customer_name_trgm", "customer_name", postgresql_using="gin",
+                                    postgresql_ops={"customer_name": "gin_trgm_ops"})),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -138,6 +145,9 @@ class Case(TenantScoped, PublicIdMixin, TimestampMixin, Base):
     rejections_in_a_row: Mapped[int] = mapped_column(default=0)
     attention_reason: Mapped[str | None] = mapped_column(Text)
     attention_since: Mapped[datetime | None]
+    # The earliest due time of the case's open or passed deadlines while the case is in progress
+    # (None otherwise): the case is overdue from then on. Kept by odr.mediation.deadlines.overdue.
+    overdue_from: Mapped[datetime | None]
 
     last_seq: Mapped[int] = mapped_column(default=0)
     # The room: parties speak only in their caucus while the mediator keeps it shuttle-only.

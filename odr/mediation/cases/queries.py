@@ -12,8 +12,8 @@ from typing import Any
 from uuid import UUID
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import ColumnElement, Select, and_, exists, func, or_, select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy import ColumnElement, Select, func, or_, select
+from sqlalchemy.orm import Session, joinedload, lazyload
 
 from odr.mediation.cases.models import Case
 from odr.mediation.cases.policy import visible_cases, visible_channels
@@ -26,39 +26,59 @@ from odr.platform.errors import NotFound
 from odr.tenants.models import Organisation, Role, User
 
 PAGE_SIZE = 25
-# A case whose story has ended cannot be overdue any more, whatever deadline passed on the way.
-FINISHED = (CaseState.CLOSED, CaseState.WITHDRAWN, CaseState.REJECTED, CaseState.NOT_SETTLED)
+# The lists count matching cases up to here and then say "more than": an exact count of tens of
+# thousands of cases costs more than the rest of the page, and nobody pages through them all.
+COUNT_LIMIT = 1000
 WAITING_FOR_SCREENING = [CaseState.REFERRED, CaseState.SCREENING]
 
 
 @dataclass(frozen=True)
 class CasePage:
-    """One page of a case list and what is needed to link to the others."""
+    """One page of a case list and what is needed to link to the others.
+
+    ``total`` is the number of matching cases; when ``more`` is set the count stopped there and
+    more cases match (at least one page follows this one).
+    """
 
     items: list[Case]
     total: int
     page: int
     page_size: int
     overdue_ids: frozenset[int] = frozenset()
+    more: bool = False
 
     @property
     def pages(self) -> int:
-        """How many pages the list has (at least one, even when empty)."""
-        return max(1, math.ceil(self.total / self.page_size))
+        """How many pages the list has (at least one, even when empty); when ``more``, how many are known to."""
+        return max(1, math.ceil((self.total + self.more) / self.page_size))
+
+    @property
+    def has_next(self) -> bool:
+        """Another page follows this one."""
+        return self.more or self.page < self.pages
 
 
 def overdue(now: datetime) -> ColumnElement[bool]:
-    """A WHERE clause: the case is in progress and one of its deadlines is open or passed and due before ``now``."""
-    return and_(
-        Case.state.not_in(FINISHED),
-        exists(
-            select(Deadline.id).where(
-                Deadline.case_id == Case.id,
-                Deadline.status.in_([DeadlineStatus.OPEN, DeadlineStatus.PASSED]),
-                Deadline.due_at < now,
-            )
-        ),
-    )
+    """A WHERE clause: the case is in progress and one of its deadlines is open or passed and due before ``now``.
+
+    ``Case.overdue_from`` holds exactly that earliest due time (``odr.mediation.deadlines.overdue``).
+    """
+    return Case.overdue_from < now
+
+
+def _contains(text: str) -> str:
+    """A LIKE pattern for ``text`` anywhere, with ``%`` and ``_`` taken literally (escape ``/``)."""
+    escaped = text.replace("/", "//").replace("%", "/%").replace("_", "/_")
+    return f"%{escaped}%"
+
+
+def matching(text: str) -> ColumnElement[bool]:
+    """A WHERE clause: ``text`` is part of the reference or of the customer's name, ignoring case.
+
+    ILIKE on the columns themselves, so that PostgreSQL's trigram indexes on them can serve it.
+    """
+    pattern = _contains(text)
+    return or_(Case.reference.ilike(pattern, escape="/"), Case.customer_name.ilike(pattern, escape="/"))
 
 
 def filtered(user: Any, filters: dict[str, Any], now: datetime) -> Select[tuple[Case]]:
@@ -79,34 +99,52 @@ def filtered(user: Any, filters: dict[str, Any], now: datetime) -> Select[tuple[
     elif mediator:
         query = query.where(Case.mediator_id.in_(select(User.id).where(User.public_id == UUID(mediator))))
     if filters.get("q"):
-        text = filters["q"]
-        query = query.where(or_(Case.reference.icontains(text, autoescape=True),
-                                Case.customer_name.icontains(text, autoescape=True)))
+        query = query.where(matching(filters["q"]))
     return query
 
 
+def _count(session: Session, query: Select[tuple[Case]], limit: int | None) -> tuple[int, bool]:
+    """How many cases ``query`` matches, counting at most ``limit`` of them (then: ``limit``, True).
+
+    A capped count stops at the ``limit + 1``-th match instead of visiting every one.
+    """
+    ids = query.with_only_columns(Case.id)
+    if limit is not None:
+        ids = ids.limit(limit + 1)
+    counted = session.scalar(select(func.count()).select_from(ids.subquery())) or 0
+    return (limit, True) if limit is not None and counted > limit else (counted, False)
+
+
 def list_cases(
-    session: Session, user: Any, filters: dict[str, Any], *, now: datetime | None = None, page_size: int = PAGE_SIZE
+    session: Session, user: Any, filters: dict[str, Any], *, now: datetime | None = None, page_size: int = PAGE_SIZE,
+    count_limit: int | None = None,
 ) -> CasePage:
     """One page of the cases ``user`` may see, newest referral first, with the total count.
 
     :param filters: a loaded ``CaseFilterSchema`` (state, tier, overdue, insurer, mediator, q, page)
+    :param count_limit: count at most this many matches (or as many as reach to the end of this page,
+        if that is more) and report ``more`` beyond; None counts them all
     """
     now = now or utcnow()
     query = filtered(user, filters, now)
-    total = session.scalar(select(func.count()).select_from(query.with_only_columns(Case.id).subquery())) or 0
     page = int(filters.get("page") or 1)
+    offset = (page - 1) * page_size
     items = list(session.scalars(
-        query.options(selectinload(Case.mediator), selectinload(Case.case_manager))
+        # The people a row names, in the same statement; not their organisations and tenants (three
+        # joins more each, which cost the planner more than the statement takes to run).
+        query.options(joinedload(Case.mediator).lazyload("*"), joinedload(Case.case_manager).lazyload("*"),
+                      lazyload(Case.representatives))
         .order_by(Case.referred_at.desc(), Case.id.desc())
         .limit(page_size)
-        .offset((page - 1) * page_size)
+        .offset(offset)
     ))
-    overdue_ids: frozenset[int] = frozenset()
-    if items:
-        overdue_ids = frozenset(session.scalars(
-            select(Case.id).where(Case.id.in_([c.id for c in items]), overdue(now))))
-    return CasePage(items, total, page, page_size, overdue_ids)
+    if 0 < len(items) < page_size or (not items and not offset):
+        total, more = offset + len(items), False  # the last page: nothing to count
+    else:
+        limit = None if count_limit is None else max(count_limit, offset + page_size)
+        total, more = _count(session, query, limit)
+    overdue_ids = frozenset(c.id for c in items if c.overdue_from is not None and c.overdue_from < now)
+    return CasePage(items, total, page, page_size, overdue_ids, more)
 
 
 def default_filters(user: Any) -> dict[str, Any]:

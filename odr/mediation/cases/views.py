@@ -81,10 +81,10 @@ def index() -> Any:
         fields = {("_schema" if key == "page" else key): value for key, value in error.fields.items()}
         return render_form("cases/list.html", error=ValidationFailed(error.message, fields), page=None,
                            filtered=True, show_filters=True, **context)
-    page = queries.list_cases(db.session, current_user, filters)
+    page = queries.list_cases(db.session, current_user, filters, count_limit=queries.COUNT_LIMIT)
     filtered = any(filters.get(key) for key in ("state", "tier", "overdue", "insurer", "mediator", "q"))
     # A customer has a case or two: the filters would only be in the way until they have many.
-    show_filters = Role(current_user.role) is not Role.CUSTOMER or filtered or page.total > page.page_size
+    show_filters = Role(current_user.role) is not Role.CUSTOMER or filtered or page.more or page.total > page.page_size
     return render_form("cases/list.html", page=page, filtered=filtered, show_filters=show_filters, **context)
 
 

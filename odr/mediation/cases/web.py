@@ -5,8 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Blueprint, g, url_for
+from flask_babel import format_number, ngettext
 from flask_babel import gettext as _
-from flask_babel import ngettext
 from flask_login import current_user
 from sqlalchemy.exc import IntegrityError
 
@@ -57,7 +57,8 @@ def dashboard_cases() -> dict[str, Any] | None:
     if g.get("tenant") is None or not can(current_user, "cases.list"):
         return None
     filters = queries.default_filters(current_user)
-    page = queries.list_cases(db.session, current_user, filters, page_size=DASHBOARD_SIZE)
+    page = queries.list_cases(db.session, current_user, filters, page_size=DASHBOARD_SIZE,
+                              count_limit=queries.COUNT_LIMIT)
     items = [
         {
             "title": case.reference,
@@ -76,6 +77,8 @@ def dashboard_cases() -> dict[str, Any] | None:
         "items": items,
         "total": page.total,
         "more_url": url_for("cases.index", **list_args),
-        "more_label": ngettext("See it in the list of cases", "See all %(num)s in the list of cases", page.total),
+        "more_label": (_("See more than %(num)s in the list of cases", num=format_number(page.total)) if page.more
+                       else ngettext("See it in the list of cases", "See all %(num)s in the list of cases",
+                                     page.total)),
         "actions": actions,
     }
