@@ -4,11 +4,11 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.stamp
 
-.PHONY: run test install install-test assets translations db demo serve chromium lint bench clean
+.PHONY: run test install install-test assets translations db demo serve chromium clamav lint bench clean
 
 run: install assets translations db demo serve  ## set up, load the demo data and serve on :5000
 
-test: install-test assets translations chromium  ## set up and run the whole test suite
+test: install-test assets translations chromium clamav  ## set up and run the whole test suite
 	$(BIN)/pytest -n 2 $(PYTEST_ARGS)
 
 $(BIN)/python:
@@ -49,6 +49,9 @@ serve:  ## serve pages, API and Socket.IO on ODR_HOST:ODR_PORT
 
 chromium:  ## Debian's Chromium for the browser tests
 	@test -x /usr/bin/chromium || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium)
+
+clamav:  ## Debian's clamd for the malware-scan tests (they start it with a signature file of their own)
+	@test -x /usr/sbin/clamd || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq clamav-daemon)
 
 lint: install-test
 	$(BIN)/ruff check odr tests bench

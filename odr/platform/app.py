@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 from pathlib import Path
+from urllib.parse import urlparse
 
 from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
@@ -78,6 +79,11 @@ def init_extensions(app: Flask, settings: Settings) -> None:
     app.extensions["odr.storage"] = open_storage(settings.storage_url, secret=settings.secret_key,
                                                  endpoint_url=settings.s3_endpoint_url or None)
     app.extensions["odr.scanner"] = Scanner(settings.clamd_url) if settings.clamd_url else None
+    if app.extensions["odr.storage"].kind == "s3":
+        # Direct uploads go from the browser to the store: pages may connect there.
+        endpoint = urlparse(settings.s3_endpoint_url)
+        origin = f"{endpoint.scheme}://{endpoint.netloc}" if settings.s3_endpoint_url else "https://*.amazonaws.com"
+        app.config["CSP_CONNECT_SRC"] = [origin]
     socketio.init_app(
         app,
         async_mode="threading",

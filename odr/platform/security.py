@@ -30,7 +30,7 @@ def csp_nonce() -> str:
     return g.csp_nonce
 
 
-def _policy(nonce: str) -> str:
+def _policy(nonce: str, connect: str = "") -> str:
     return "; ".join(
         [
             "default-src 'self'",
@@ -38,7 +38,7 @@ def _policy(nonce: str) -> str:
             "style-src 'self'",
             "img-src 'self' data:",
             "font-src 'self'",
-            "connect-src 'self'",
+            f"connect-src 'self'{connect}",
             "object-src 'none'",
             "base-uri 'none'",
             "form-action 'self'",
@@ -57,7 +57,9 @@ def init_security_headers(app: Flask, *, production: bool) -> None:
     @app.after_request
     def _headers(response: Response) -> Response:
         headers = response.headers
-        headers.setdefault("Content-Security-Policy", _policy(csp_nonce()))
+        # Browsers send documents straight to an S3 endpoint (direct uploads): it may be connected to.
+        extra = "".join(f" {origin}" for origin in app.config.get("CSP_CONNECT_SRC", []))
+        headers.setdefault("Content-Security-Policy", _policy(csp_nonce(), extra))
         headers.setdefault("X-Content-Type-Options", "nosniff")
         headers.setdefault("Referrer-Policy", "no-referrer")
         headers.setdefault("X-Frame-Options", "DENY")
