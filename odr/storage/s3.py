@@ -101,11 +101,11 @@ class S3Storage(Storage):
             max_pool_connections=max(10, max_concurrency * 2),
         )
         self.client: Any = boto3.session.Session().client("s3", endpoint_url=self.endpoint_url, config=config)
-        # Multipart in 8 MiB parts, at most four in flight and four more read ahead: memory stays
-        # near 64 MiB whatever the size of the upload.
+        # Multipart in 8 MiB parts, at most four in flight and two more read ahead: memory stays
+        # under 64 MiB whatever the size of the upload (s3transfer reads ten ahead by default).
         self.transfer = TransferConfig(multipart_threshold=CHUNK, multipart_chunksize=CHUNK,
                                        max_concurrency=max_concurrency, preferred_transfer_client="classic")
-        self.transfer.max_in_memory_upload_chunks = max_concurrency
+        self.transfer.max_in_memory_upload_chunks = 2
 
     def _key(self, key: str) -> str:
         return self.prefix + checked_key(key)
