@@ -243,10 +243,12 @@ def test_demo_twice_is_idempotent_and_prints_how_to_sign_in(cli, session):
         assert "/t/harbour/sign-in" in output
         assert "admin@harbour.example" in output
         assert re.search(r"http://localhost/t/harbour/links/[A-Za-z0-9_-]{43}", output)
-    # Each run sends a fresh invitation; only the latest one is pending.
+    # Opening the demo case invites the customer, and each run sends a fresh invitation (the one
+    # printed); only the latest one is pending.
     invitations = session.scalars(
         select(Invitation)
         .where(Invitation.email == "customer@example.com")
         .execution_options(all_tenants=True)
     ).all()
-    assert [i.state for i in sorted(invitations, key=lambda i: i.id)] == ["revoked", "pending"]
+    assert [i.state for i in sorted(invitations, key=lambda i: i.id)] == ["revoked", "revoked", "pending"]
+    assert "is open in mediation" in second.output
