@@ -267,3 +267,15 @@ def test_verify_finds_changed_and_missing_bytes_and_orphans_are_swept(app, sessi
     removed = services.remove_orphans(session, store, now=utcnow() + timedelta(days=2))
     assert removed == 1 and stored_files(app) == [
         session.scalar(select(Document.storage_key).where(Document.public_id == UUID(kept["id"])))]
+
+
+def test_in_shuttle_only_mode_parties_share_documents_only_in_their_caucus(app, session, world):
+    world["case"].shuttle_only = True
+    session.commit()
+    customer = browser(app, session, world, "customer")
+    refused = customer.upload(world["case"], samples.pdf(10_000), "Photos.pdf")
+    assert refused.status_code == 400 and "channel" in refused.get_json()["error"]["fields"]
+    assert customer.upload(world["case"], samples.pdf(10_000), "Photos.pdf",
+                           channel="caucus:customer").status_code == 201
+    mediator = browser(app, session, world, "mediator")
+    assert mediator.upload(world["case"], samples.pdf(10_000), "Agenda.pdf").status_code == 201

@@ -13,6 +13,7 @@ from odr.mediation.cases.policy import STAFF, is_party, visible_channels
 from odr.mediation.cases.states import ACTIVE
 from odr.mediation.documents.models import Document, DocumentStatus
 from odr.mediation.events import CAUCUS_CUSTOMER, CAUCUS_INSURER, JOINT
+from odr.mediation.rooms.policy import may_post_in
 from odr.platform.permissions import rule
 from odr.tenants.models import Role
 
@@ -25,7 +26,8 @@ def upload_channels(user: Any, case: Case) -> list[str]:
     if Role(user.role) not in STAFF and case.mediator_id != user.id and not is_party(user, case):
         return []
     visible = visible_channels(user, case)
-    return [channel for channel in DOCUMENT_CHANNELS if channel in visible]
+    # The room's rule for messages holds for documents: no joint channel for parties in shuttle-only mode.
+    return [channel for channel in DOCUMENT_CHANNELS if channel in visible and may_post_in(user, case, channel)]
 
 
 def may_see(user: Any, document: Document) -> bool:
