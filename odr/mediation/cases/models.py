@@ -93,10 +93,13 @@ class Case(TenantScoped, PublicIdMixin, TimestampMixin, Base):
         # The overdue filter: a range of one indexed column instead of a search through the deadlines.
         Index("ix_cases_tenant_id_overdue_from", "tenant_id", "overdue_from"),
         # Search matches any part of a reference or a name: trigram indexes serve ILIKE '%...%' on PostgreSQL.
+        # Without GIN's pending list (fastupdate), which every search would read through until a vacuum.
         only_on("postgresql", Index("ix_cases_reference_trgm", "reference", postgresql_using="gin",
-                                    postgresql_ops={"reference": "gin_trgm_ops"})),
+                                    postgresql_ops={"reference": "gin_trgm_ops"},
+                                    postgresql_with={"fastupdate": "off"})),
         only_on("postgresql", Index("ix_cases_customer_name_trgm", "customer_name", postgresql_using="gin",
-                                    postgresql_ops={"customer_name": "gin_trgm_ops"})),
+                                    postgresql_ops={"customer_name": "gin_trgm_ops"},
+                                    postgresql_with={"fastupdate": "off"})),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
