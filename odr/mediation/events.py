@@ -19,6 +19,7 @@ from typing import Any
 
 from sqlalchemy import JSON, ForeignKey, String, UniqueConstraint, select, update
 from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
+from sqlalchemy.orm.attributes import set_committed_value
 
 from odr.mediation.cases.models import Case
 from odr.platform.db import Base, after_commit, utcnow
@@ -161,7 +162,9 @@ def append_event(
     event.hash = chain_hash(prev_hash, entry_body(event, str(case.public_id)))
     session.add(event)
     session.flush()
-    case.last_seq = seq
+    # The UPDATE above already wrote the number: record it as loaded state, or the next flush
+    # would write the same value again (one more statement in every event's transaction).
+    set_committed_value(case, "last_seq", seq)
     if _publishers:
         context = {"case": str(case.public_id), **(live or {})}
         after_commit(session, lambda: _publish(event, context))

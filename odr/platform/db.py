@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import sqlite3
+import threading
 import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -14,6 +16,7 @@ from flask import Flask, current_app, request
 from flask.globals import app_ctx
 from sqlalchemy import DateTime, Index, MetaData, Uuid, create_engine, event
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, scoped_session, sessionmaker
 from sqlalchemy.types import TypeDecorator
 
@@ -89,6 +92,7 @@ class TimestampMixin:
 # On SQLite, a transaction that reads and later writes can fail at once ("database is locked")
 # when another connection wrote in between. Requests that may write therefore take the write
 # lock up front (BEGIN IMMEDIATE) and wait their turn under the busy timeout instead.
+SQLITE_BUSY_SECONDS = 10  # how long a writer waits for the database before giving up
 _write_intent: ContextVar[bool] = ContextVar("odr_sqlite_write_intent", default=False)
 
 
@@ -108,7 +112,7 @@ def _sqlite_pragmas(dbapi_connection: Any, connection_record: Any) -> None:
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA journal_mode=WAL")
-    cursor.execute("PRAGMA busy_timeout=10000")
+    cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_SECONDS * 1000}")
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.close()
 
@@ -122,13 +126,44 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
         kwargs.setdefault("pool_pre_ping", True)
     engine = create_engine(url, **kwargs)
     if engine.dialect.name == "sqlite":
+        writers = _SQLiteWriters()
         event.listen(engine, "connect", _sqlite_pragmas)
-        event.listen(engine, "begin", _sqlite_begin)
+        event.listen(engine, "begin", writers.begin)
+        event.listen(engine, "commit", writers.end)
+        event.listen(engine, "rollback", writers.end)
     return engine
 
 
-def _sqlite_begin(connection: Any) -> None:
-    connection.exec_driver_sql("BEGIN IMMEDIATE" if _write_intent.get() else "BEGIN")
+class _SQLiteWriters:
+    """The threads of this process that write to one SQLite database take turns on a lock of their own.
+
+    SQLite lets one writer in at a time; the others wait in its busy handler, which sleeps between
+    attempts in steps growing to 100 ms and serves no one in order. With many threads writing (a busy
+    room), that turned waits of a few milliseconds into seconds. A lock here hands the database on at
+    once. Other processes (``odr worker``) still meet the busy timeout, as before.
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+
+    def begin(self, connection: Any) -> None:
+        """BEGIN IMMEDIATE for writers (after their turn comes), plain BEGIN for readers."""
+        if not _write_intent.get():
+            connection.exec_driver_sql("BEGIN")
+            return
+        if not self._lock.acquire(timeout=SQLITE_BUSY_SECONDS):
+            raise OperationalError("BEGIN IMMEDIATE", None, sqlite3.OperationalError("database is locked"))
+        connection.info["odr_writer"] = True
+        try:
+            connection.exec_driver_sql("BEGIN IMMEDIATE")
+        except BaseException:
+            self.end(connection)
+            raise
+
+    def end(self, connection: Any) -> None:
+        """The transaction ends (commit or rollback): the next writer's turn."""
+        if connection.info.pop("odr_writer", False):
+            self._lock.release()
 
 
 def _app_context_id() -> int:
