@@ -20,11 +20,12 @@ from sqlalchemy import create_engine, func, select, text
 from sqlalchemy.engine import make_url
 
 from bench.rooms.seed import World
+from bench.rooms.signin import sign_in_with_link, sign_in_with_password
 from odr.mediation.rooms.models import Message
 from odr.platform.db import make_engine
 from odr.platform.gateway import ROOMS_NAMESPACE
 from tests.conftest import PG_URL, database_url
-from tests.live import run_command, run_odr, sign_in_with_link, sign_in_with_password
+from tests.live import run_command, run_odr
 
 WAIT = 30.0  # seconds to wait for something that should happen: generous on a loaded machine
 ROLES = ("mediator", "agent", "customer")
