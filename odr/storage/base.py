@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager
@@ -18,6 +19,11 @@ from werkzeug.http import dump_options_header
 AppUrl = Callable[[str], str]
 
 MAX_LINK_SECONDS = 300
+# The most one read asks of a stream: gunicorn hands out at most 1 MiB per recv(), and a larger
+# request makes it gather the pieces in a buffer of its own (one more copy of every byte).
+READ_STEP = 1024 * 1024
+# The SHA-256 (hex) of everything a stream yielded, known once it is read to its end.
+Digest = Callable[[], str]
 
 
 class StorageError(Exception):
@@ -81,8 +87,12 @@ class Storage(ABC):
     kind: str = ""
 
     @abstractmethod
-    def put(self, key: str, stream: BinaryIO, *, content_type: str) -> None:
-        """Store everything ``stream`` yields under ``key``; nothing is left behind when reading fails."""
+    def put(self, key: str, stream: BinaryIO, *, content_type: str, sha256: Digest | None = None) -> None:
+        """Store everything ``stream`` yields under ``key``; nothing is left behind when reading fails.
+
+        :param sha256: the SHA-256 of the stream, asked for once it is read to its end; a store that can
+            have the bytes checked on arrival against it does
+        """
 
     @abstractmethod
     def open(self, key: str, *, length: int | None = None) -> AbstractContextManager[BinaryIO]:
@@ -125,10 +135,40 @@ def checked_expiry(expires_in: int) -> int:
     return expires_in
 
 
-def iter_chunks(stream: BinaryIO, size: int = 1024 * 1024) -> Iterator[bytes]:
-    """The stream in chunks of at most ``size`` bytes."""
-    while chunk := stream.read(size):
-        yield chunk
+def read_into(stream: BinaryIO, view: memoryview) -> int:
+    """One read of at most ``len(view)`` bytes into ``view``; how many arrived (0: the end).
+
+    ``readinto`` where the stream has it, so the bytes land in the caller's buffer without a bytes
+    object in between; ``read`` otherwise.
+    """
+    readinto = getattr(stream, "readinto", None)
+    if readinto is not None:
+        try:
+            count = readinto(view)
+        except (NotImplementedError, io.UnsupportedOperation):
+            pass  # a raw stream that only implements read()
+        else:
+            if count is None:  # a non-blocking stream with nothing yet: not a stream we can upload
+                raise BlockingIOError("the stream has no data yet")
+            return count
+    chunk = stream.read(len(view))
+    view[:len(chunk)] = chunk
+    return len(chunk)
+
+
+def fill(stream: BinaryIO, buffer: bytearray | memoryview) -> int:
+    """Read until ``buffer`` is full or the stream ends; how many bytes it holds.
+
+    A store must not take a short read for the end: only an empty one is.
+    """
+    view = memoryview(buffer).cast("B")
+    filled = 0
+    while filled < len(view):
+        count = read_into(stream, view[filled:filled + READ_STEP])
+        if not count:
+            break
+        filled += count
+    return filled
 
 
 def content_disposition(*, inline: bool, filename: str) -> str:

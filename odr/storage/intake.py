@@ -2,10 +2,14 @@
 
 ``Intake`` wraps the incoming bytes. ``inspect()`` reads the first 64 KiB and refuses a type that is
 not allowed or does not match the name before anything is stored. Then the store reads it like a
-file: every chunk is counted (past the limit: refused at once), hashed with SHA-256 and, for SVG,
-searched for active content. At the end it refuses an empty file, an SVG with a script, and bytes
-that differ from an announced size or SHA-256. A refusal raised while the store reads makes the
-store abandon the object, so nothing refused is ever kept.
+file, best with ``readinto`` into a buffer of its own: every chunk is counted (past the limit:
+refused at once), hashed with SHA-256 and, for SVG, searched for active content. At the end it
+refuses an empty file, an SVG with a script, and bytes that differ from an announced size or
+SHA-256. A refusal raised while the store reads makes the store abandon the object, so nothing
+refused is ever kept.
+
+The bytes are copied once on their way through here (from the request into the store's buffer,
+by ``readinto``) and hashed once; the source is asked for at most ``READ_STEP`` at a time.
 """
 
 from __future__ import annotations
@@ -14,6 +18,7 @@ import hashlib
 from dataclasses import dataclass
 from typing import Any, BinaryIO
 
+from odr.storage.base import READ_STEP, read_into
 from odr.storage.types import SVG, SVG_ACTIVE, allowed_extensions, category_of, detect, extension
 
 HEAD_BYTES = 64 * 1024
@@ -64,15 +69,19 @@ class Intake:
     def _read_source(self, size: int) -> bytes:
         chunk = self._source.read(size)
         if chunk:
-            self._size += len(chunk)
-            if self._size > self.max_bytes:
-                raise Refused("too_large", max_bytes=self.max_bytes)
-            if self.expected_size is not None and self._size > self.expected_size:
-                raise Refused("size_mismatch", expected=self.expected_size)
-            self._hash.update(chunk)
-            if self.content_type == SVG or not self.content_type:
-                self._watch(chunk)
+            self._account(chunk)
         return chunk
+
+    def _account(self, chunk: bytes | memoryview) -> None:
+        """Count, check the limits of, hash and (SVG, or type not known yet) search the bytes just read."""
+        self._size += len(chunk)
+        if self._size > self.max_bytes:
+            raise Refused("too_large", max_bytes=self.max_bytes)
+        if self.expected_size is not None and self._size > self.expected_size:
+            raise Refused("size_mismatch", expected=self.expected_size)
+        self._hash.update(chunk)
+        if self.content_type == SVG or not self.content_type:
+            self._watch(bytes(chunk))
 
     def _watch(self, chunk: bytes) -> None:
         window = self._tail + chunk
@@ -115,35 +124,40 @@ class Intake:
             self._active = False  # only SVG is searched for scripts
         return self
 
-    def read(self, size: int = -1) -> bytes:
-        """Exactly ``size`` bytes (fewer only at the end), or everything when ``size`` is negative.
+    def readinto(self, buffer: bytearray | memoryview) -> int:
+        """Fill ``buffer``; fewer bytes only at the end (0 once everything was read).
 
-        A short read would look like the end to boto3's uploader, which would store a truncated
-        object: so this reads until the request is filled, whatever the source hands out at a time.
+        A short read would look like the end to a store's uploader, which would store a truncated
+        object: so this reads until the buffer is full, whatever the source hands out at a time.
         """
         if not self.content_type:
             raise RuntimeError("inspect() first")
-        parts = []
-        wanted = size if size is not None and size >= 0 else None
-        got = 0
-        while wanted is None or got < wanted:
-            chunk = self._read_some(1024 * 1024 if wanted is None else wanted - got)
-            if not chunk:
-                break
-            parts.append(chunk)
-            got += len(chunk)
-        return b"".join(parts)
-
-    def _read_some(self, size: int) -> bytes:
+        view = memoryview(buffer).cast("B")
+        filled = 0
         if self._pending:
-            chunk, self._pending = self._pending[:size], self._pending[size:]
-            return chunk
-        if self._done:
-            return b""
-        chunk = self._read_source(size)
-        if not chunk:
-            self._finish()
-        return chunk
+            filled = min(len(self._pending), len(view))
+            view[:filled] = self._pending[:filled]
+            self._pending = self._pending[filled:]
+        while filled < len(view) and not self._done:
+            part = view[filled:filled + READ_STEP]
+            count = read_into(self._source, part)
+            if not count:
+                self._finish()
+                break
+            self._account(part[:count])
+            filled += count
+        return filled
+
+    def read(self, size: int = -1) -> bytes:
+        """Exactly ``size`` bytes (fewer only at the end), or everything when ``size`` is negative."""
+        if size is None or size < 0:
+            parts = []
+            while chunk := self.read(READ_STEP):
+                parts.append(chunk)
+            return b"".join(parts)
+        buffer = bytearray(size)
+        del buffer[self.readinto(buffer):]
+        return bytes(buffer)
 
     def readable(self) -> bool:
         """A reader (for libraries that ask)."""
@@ -160,9 +174,16 @@ class Intake:
 
     def drain(self) -> Received:
         """Read to the end without storing (to check bytes already stored); the result."""
-        while self.read(1024 * 1024):
+        buffer = bytearray(READ_STEP)
+        while self.readinto(buffer):
             pass
         return self.received()
+
+    def sha256(self) -> str:
+        """The SHA-256 (hex) of everything read; only once the source is exhausted."""
+        if not self._done:
+            raise RuntimeError("the stream was not read to its end")
+        return self._hash.hexdigest()
 
     def received(self) -> Received:
         """Size, digest and type of everything read; only once the source is exhausted."""

@@ -13,7 +13,9 @@ from typing import Any, BinaryIO
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 
 from odr.storage.base import (
+    READ_STEP,
     AppUrl,
+    Digest,
     LinkExpired,
     LinkInvalid,
     ObjectInfo,
@@ -22,7 +24,7 @@ from odr.storage.base import (
     SignedUpload,
     Storage,
     checked_expiry,
-    iter_chunks,
+    fill,
 )
 from odr.storage.keys import checked_key
 
@@ -45,15 +47,19 @@ class LocalStorage(Storage):
             raise ValueError(f"key outside the store: {key!r}")
         return path
 
-    def put(self, key: str, stream: BinaryIO, *, content_type: str) -> None:
-        """Write to a temporary file beside the target, then rename: readers never see half a file."""
+    def put(self, key: str, stream: BinaryIO, *, content_type: str, sha256: Digest | None = None) -> None:
+        """Write to a temporary file beside the target, then rename: readers never see half a file.
+
+        A file system checks nothing on arrival, so ``sha256`` is not asked for.
+        """
         path = self._path(key)
         path.parent.mkdir(parents=True, exist_ok=True)
         partial = path.with_name(f"{path.name}{PARTIAL}{uuid.uuid4().hex}")
+        buffer = memoryview(bytearray(READ_STEP))  # one buffer, filled again and again
         try:
             with partial.open("wb") as out:
-                for chunk in iter_chunks(stream):
-                    out.write(chunk)
+                while count := fill(stream, buffer):
+                    out.write(buffer[:count])
                 out.flush()
                 os.fsync(out.fileno())
             os.replace(partial, path)

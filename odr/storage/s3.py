@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import base64
+import hashlib
+import logging
+import queue
+import zlib
 from collections.abc import Iterator
+from concurrent.futures import Future, ThreadPoolExecutor, wait
 from contextlib import AbstractContextManager, contextmanager
 from typing import Any, BinaryIO
 
 import boto3
-from boto3.s3.transfer import TransferConfig
 from botocore.config import Config
 from botocore.exceptions import (
     BotoCoreError,
@@ -21,6 +25,7 @@ from botocore.exceptions import (
 
 from odr.storage.base import (
     AppUrl,
+    Digest,
     ObjectInfo,
     ObjectMissing,
     SignedUpload,
@@ -29,6 +34,7 @@ from odr.storage.base import (
     StorageUnavailable,
     checked_expiry,
     content_disposition,
+    fill,
 )
 from odr.storage.keys import checked_key
 
@@ -37,7 +43,12 @@ TRANSIENT_CODES = {"SlowDown", "ServiceUnavailable", "InternalError", "RequestTi
                    "ThrottlingException", "RequestTimeTooSkewed", "503", "500", "502", "504"}
 TRANSIENT_EXCEPTIONS = (EndpointConnectionError, ConnectionClosedError, ConnectTimeoutError, ReadTimeoutError)
 MISSING_CODES = {"404", "NoSuchKey", "NotFound"}
-CHUNK = 8 * 1024 * 1024
+# An upload is sent in parts of PART_SIZE, at most MAX_CONCURRENCY at a time, while one more is read
+# from the client: its memory is (MAX_CONCURRENCY + 1) * PART_SIZE = 32 MiB whatever its size.
+PART_SIZE = 8 * 1024 * 1024
+MAX_CONCURRENCY = 3
+
+log = logging.getLogger(__name__)
 
 
 def _client_error_code(error: ClientError) -> tuple[str, int]:
@@ -82,10 +93,12 @@ class S3Storage(Storage):
 
     def __init__(self, bucket: str, prefix: str = "", *, endpoint_url: str | None = None,
                  max_attempts: int = 5, connect_timeout: float = 5, read_timeout: float = 60,
-                 max_concurrency: int = 4) -> None:
+                 max_concurrency: int = MAX_CONCURRENCY, part_size: int = PART_SIZE) -> None:
         self.bucket = bucket
         self.prefix = prefix.strip("/") + "/" if prefix.strip("/") else ""
         self.endpoint_url = endpoint_url or None
+        self.max_concurrency = max(1, max_concurrency)
+        self.part_size = max(5 * 1024 * 1024, part_size)  # S3's smallest part (but the last)
         config = Config(
             signature_version="s3v4",
             # botocore's "standard" mode retries 5xx, SlowDown and throttling answers, connection
@@ -94,18 +107,16 @@ class S3Storage(Storage):
             connect_timeout=connect_timeout,
             read_timeout=read_timeout,
             # Checksums only where S3 requires them: the default (a CRC32 on every request) would put
-            # the checksum of an empty body into presigned upload URLs.
+            # the checksum of an empty body into presigned upload URLs. ``put`` sends its own.
             request_checksum_calculation="when_required",
             response_checksum_validation="when_required",
-            s3={"addressing_style": "path"} if self.endpoint_url else {},
-            max_pool_connections=max(10, max_concurrency * 2),
+            # No SHA-256 of each body for the signature: ``put`` gives every part its CRC32 and a
+            # whole object its SHA-256, which S3 verifies; hashing the payload again for SigV4 (what
+            # botocore does over plain HTTP) would be a second SHA-256 pass over every byte.
+            s3={"payload_signing_enabled": False, **({"addressing_style": "path"} if self.endpoint_url else {})},
+            max_pool_connections=max(10, self.max_concurrency * 2),
         )
         self.client: Any = boto3.session.Session().client("s3", endpoint_url=self.endpoint_url, config=config)
-        # Multipart in 8 MiB parts, at most four in flight and two more read ahead: memory stays
-        # under 64 MiB whatever the size of the upload (s3transfer reads ten ahead by default).
-        self.transfer = TransferConfig(multipart_threshold=CHUNK, multipart_chunksize=CHUNK,
-                                       max_concurrency=max_concurrency, preferred_transfer_client="classic")
-        self.transfer.max_in_memory_upload_chunks = 2
 
     def _key(self, key: str) -> str:
         return self.prefix + checked_key(key)
@@ -119,10 +130,82 @@ class S3Storage(Storage):
                 raise
             raise translated from error
 
-    def put(self, key: str, stream: BinaryIO, *, content_type: str) -> None:
-        """Upload the stream (multipart above 8 MiB); a failed read aborts the upload."""
-        self._call(key, self.client.upload_fileobj, Fileobj=stream, Bucket=self.bucket, Key=self._key(key),
-                   ExtraArgs={"ContentType": content_type}, Config=self.transfer)
+    def put(self, key: str, stream: BinaryIO, *, content_type: str, sha256: Digest | None = None) -> None:
+        """Upload the stream: one PUT with its SHA-256 up to one part's size, else a multipart upload.
+
+        Each part carries its CRC32, a single PUT the SHA-256 (``sha256``'s, else computed here), so S3
+        refuses bytes damaged on the way. A failed read or a failed part aborts the multipart upload.
+        """
+        first = bytearray(self.part_size)
+        count = fill(stream, first)
+        try:
+            if count < len(first):  # the whole stream fits in one request
+                del first[count:]
+                digest = sha256() if sha256 is not None else hashlib.sha256(first).hexdigest()
+                checksum = base64.b64encode(bytes.fromhex(digest)).decode()
+                self.client.put_object(Bucket=self.bucket, Key=self._key(key), Body=first, ContentType=content_type,
+                                       ChecksumAlgorithm="SHA256", ChecksumSHA256=checksum)
+            else:
+                self._put_parts(key, stream, first, content_type)
+        except Exception as error:
+            translated = translate(error, key)
+            if translated is error:
+                raise
+            raise translated from error
+
+    def _put_parts(self, key: str, stream: BinaryIO, first: bytearray, content_type: str) -> None:
+        """A multipart upload: parts go out on ``max_concurrency`` threads while the next one is read.
+
+        The part buffers are reused: ``max_concurrency + 1`` of them at most, however large the stream.
+        """
+        s3_key = self._key(key)
+        upload_id = self.client.create_multipart_upload(Bucket=self.bucket, Key=s3_key, ContentType=content_type,
+                                                        ChecksumAlgorithm="CRC32")["UploadId"]
+        free: queue.SimpleQueue[bytearray] = queue.SimpleQueue()
+        in_flight: set[Future[dict[str, Any]]] = set()
+        done: list[dict[str, Any]] = []
+        buffers, buffer, count, number = 1, first, len(first), 1
+        pool = ThreadPoolExecutor(self.max_concurrency, thread_name_prefix="odr-s3-part")
+        try:
+            while count:
+                body = buffer if count == len(buffer) else buffer[:count]  # the last part may be short
+                in_flight.add(pool.submit(self._put_part, s3_key, upload_id, number, body, buffer, free))
+                finished = {future for future in in_flight if future.done()}
+                in_flight -= finished
+                done.extend(future.result() for future in finished)  # a failed part raises here
+                if buffers <= self.max_concurrency:
+                    buffer, buffers = bytearray(self.part_size), buffers + 1
+                else:
+                    buffer = free.get()  # wait for a part to be sent
+                count = fill(stream, buffer)
+                number += 1
+            done.extend(future.result() for future in wait(in_flight).done)
+            parts = sorted(done, key=lambda part: part["PartNumber"])
+            self.client.complete_multipart_upload(Bucket=self.bucket, Key=s3_key, UploadId=upload_id,
+                                                  MultipartUpload={"Parts": parts})
+        except BaseException:
+            pool.shutdown(wait=True, cancel_futures=True)  # no part may arrive after the abort
+            self._abort(s3_key, upload_id)
+            raise
+        finally:
+            pool.shutdown(wait=True)
+
+    def _put_part(self, s3_key: str, upload_id: str, number: int, body: bytearray, buffer: bytearray,
+                  free: queue.SimpleQueue[bytearray]) -> dict[str, Any]:
+        """Send one part with its CRC32; its buffer goes back to ``free`` whatever happens."""
+        try:
+            checksum = base64.b64encode(zlib.crc32(body).to_bytes(4, "big")).decode()
+            answer = self.client.upload_part(Bucket=self.bucket, Key=s3_key, UploadId=upload_id, PartNumber=number,
+                                             Body=body, ChecksumAlgorithm="CRC32", ChecksumCRC32=checksum)
+            return {"PartNumber": number, "ETag": answer["ETag"], "ChecksumCRC32": checksum}
+        finally:
+            free.put(buffer)
+
+    def _abort(self, s3_key: str, upload_id: str) -> None:
+        try:
+            self.client.abort_multipart_upload(Bucket=self.bucket, Key=s3_key, UploadId=upload_id)
+        except Exception:  # S3 removes it by the bucket's lifecycle rule for incomplete uploads
+            log.warning("could not abort the multipart upload of %s", s3_key, exc_info=True)
 
     def open(self, key: str, *, length: int | None = None) -> AbstractContextManager[BinaryIO]:
         """The object's body as a stream (a ranged GET when ``length`` is given)."""

@@ -216,7 +216,7 @@ def receive(storage: Storage, plan: UploadPlan, stream: BinaryIO) -> Received:
                     expected_size=plan.size, expected_sha256=plan.sha256)
     try:
         intake.inspect()
-        storage.put(plan.key, intake, content_type=intake.content_type)
+        storage.put(plan.key, intake, content_type=intake.content_type, sha256=intake.sha256)
     except Refused as refused:
         raise refused_error(refused) from refused
     except StorageUnavailable as error:
@@ -382,7 +382,7 @@ def receive_signed(storage: Storage, token: str, stream: BinaryIO, *, max_bytes:
                     expected_sha256=target.sha256)
     try:
         intake.inspect()
-        storage.put(target.key, intake, content_type=target.content_type)
+        storage.put(target.key, intake, content_type=target.content_type, sha256=intake.sha256)
     except Refused as refused:
         raise refused_error(refused) from refused
     except StorageUnavailable as error:
