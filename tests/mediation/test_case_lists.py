@@ -206,13 +206,14 @@ def test_a_slash_in_the_search_is_taken_literally_too(app, session, scoped):
     assert refs("s/%") == set()
 
 
-def test_the_count_stops_at_its_limit_and_says_more(app, session, scoped):
+@pytest.mark.parametrize("search", [{"q": "counted"}, {}], ids=["search", "no-search"])
+def test_the_count_stops_at_its_limit_and_says_more(app, session, scoped, search):
     agent, admin = scoped["insurer_agent"], scoped["admin"]
     made = [refer(app, session, agent, customer_name=f"Counted {n}") for n in range(7)]
     newest_first = [case.reference for case in reversed(made)]
 
     def page(n, **limit):
-        return queries.list_cases(session, admin, {"q": "counted", "page": n}, page_size=2, **limit)
+        return queries.list_cases(session, admin, {**search, "page": n}, page_size=2, **limit)
 
     first = page(1, count_limit=3)
     assert (first.total, first.more, first.has_next) == (3, True, True)
@@ -228,6 +229,8 @@ def test_the_count_stops_at_its_limit_and_says_more(app, session, scoped):
     assert (page(1).total, page(1).more, page(1).pages) == (7, False, 4)
     assert (page(1, count_limit=7).total, page(1, count_limit=7).more) == (7, False)
     assert (page(9, count_limit=3).total, page(9, count_limit=3).items) == (7, [])
+    nothing = queries.list_cases(session, admin, {**search, "q": "nobody at all"}, count_limit=3)
+    assert (nothing.total, nothing.more, nothing.items) == (0, False, [])
 
 
 def test_a_long_list_says_more_than_and_links_onwards_without_a_last_page(app, client, session, tenant, scoped,

@@ -12,7 +12,7 @@ from typing import Any
 from uuid import UUID
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import ColumnElement, Select, func, or_, select
+from sqlalchemy import ColumnElement, Select, String, bindparam, func, or_, select
 from sqlalchemy.orm import Session, joinedload, lazyload
 
 from odr.mediation.cases.models import Case
@@ -75,9 +75,12 @@ def _contains(text: str) -> str:
 def matching(text: str) -> ColumnElement[bool]:
     """A WHERE clause: ``text`` is part of the reference or of the customer's name, ignoring case.
 
-    ILIKE on the columns themselves, so that PostgreSQL's trigram indexes on them can serve it.
+    ILIKE on the columns themselves, so that PostgreSQL's trigram indexes on them can serve it. The
+    pattern goes into the SQL as a literal (still one cached statement for SQLAlchemy): with a bound
+    parameter, a statement the driver has prepared gets a generic plan after a few runs, the same for
+    "an" as for "Kowalski", and a trigram index scan for two letters reads the whole index.
     """
-    pattern = _contains(text)
+    pattern = bindparam("pattern", _contains(text), type_=String(), literal_execute=True)
     return or_(Case.reference.ilike(pattern, escape="/"), Case.customer_name.ilike(pattern, escape="/"))
 
 
@@ -103,6 +106,19 @@ def filtered(user: Any, filters: dict[str, Any], now: datetime) -> Select[tuple[
     return query
 
 
+NEWEST_FIRST = (Case.referred_at.desc(), Case.id.desc())
+
+
+def _shown(query: Select[Any]) -> Select[Any]:
+    """``query`` with what a list shows of each case loaded with it.
+
+    The people a row names come in the same statement, but not their organisations and tenants
+    (three joins more each, which cost the planner more than the statement takes to run).
+    """
+    return query.options(joinedload(Case.mediator).lazyload("*"), joinedload(Case.case_manager).lazyload("*"),
+                         lazyload(Case.representatives))
+
+
 def _count(session: Session, query: Select[tuple[Case]], limit: int | None) -> tuple[int, bool]:
     """How many cases ``query`` matches, counting at most ``limit`` of them (then: ``limit``, True).
 
@@ -113,6 +129,38 @@ def _count(session: Session, query: Select[tuple[Case]], limit: int | None) -> t
         ids = ids.limit(limit + 1)
     counted = session.scalar(select(func.count()).select_from(ids.subquery())) or 0
     return (limit, True) if limit is not None and counted > limit else (counted, False)
+
+
+def _page_and_count(
+    session: Session, query: Select[tuple[Case]], offset: int, page_size: int, limit: int | None
+) -> tuple[list[Case], int, bool]:
+    """A page of ``query``'s cases, then their count (none needed when the page is the last one)."""
+    items = list(session.scalars(_shown(query).order_by(*NEWEST_FIRST).limit(page_size).offset(offset)))
+    if 0 < len(items) < page_size or (not items and not offset):
+        return items, offset + len(items), False
+    return items, *_count(session, query, limit)
+
+
+def _page_with_count(
+    session: Session, query: Select[tuple[Case]], offset: int, page_size: int, limit: int
+) -> tuple[list[Case], int, bool]:
+    """A page and the count up to ``limit`` in one statement, so that the filters run once.
+
+    For a search, whose ``ILIKE`` costs more than everything else: the first ``limit + 1`` matches,
+    newest first, are taken once (a CTE), counted, and the page is cut from them.
+    """
+    matched = (query.with_only_columns(Case.id, Case.referred_at).order_by(*NEWEST_FIRST).limit(limit + 1)
+               .cte("matched"))
+    counted = select(func.count()).select_from(matched).scalar_subquery()
+    on_page = (select(matched.c.id).order_by(matched.c.referred_at.desc(), matched.c.id.desc())
+               .limit(page_size).offset(offset).subquery("on_page"))
+    # A join rather than ``IN``: the planner then knows it fetches a page of cases by their key.
+    rows = session.execute(_shown(select(Case, counted).join(on_page, on_page.c.id == Case.id))
+                           .order_by(*NEWEST_FIRST)).all()
+    if not rows:  # nothing matched, or a page past the last one
+        return [], *(_count(session, query, limit) if offset else (0, False))
+    total = rows[0][1]
+    return [row[0] for row in rows], min(total, limit), total > limit
 
 
 def list_cases(
@@ -129,20 +177,13 @@ def list_cases(
     query = filtered(user, filters, now)
     page = int(filters.get("page") or 1)
     offset = (page - 1) * page_size
-    items = list(session.scalars(
-        # The people a row names, in the same statement; not their organisations and tenants (three
-        # joins more each, which cost the planner more than the statement takes to run).
-        query.options(joinedload(Case.mediator).lazyload("*"), joinedload(Case.case_manager).lazyload("*"),
-                      lazyload(Case.representatives))
-        .order_by(Case.referred_at.desc(), Case.id.desc())
-        .limit(page_size)
-        .offset(offset)
-    ))
-    if 0 < len(items) < page_size or (not items and not offset):
-        total, more = offset + len(items), False  # the last page: nothing to count
+    limit = None if count_limit is None else max(count_limit, offset + page_size)
+    if limit is not None and filters.get("q"):
+        items, total, more = _page_with_count(session, query, offset, page_size, limit)
     else:
-        limit = None if count_limit is None else max(count_limit, offset + page_size)
-        total, more = _count(session, query, limit)
+        # Other filters match many cases in no useful order; a count that stops early, without
+        # sorting them, is cheaper than taking them newest first as the single statement must.
+        items, total, more = _page_and_count(session, query, offset, page_size, limit)
     overdue_ids = frozenset(c.id for c in items if c.overdue_from is not None and c.overdue_from < now)
     return CasePage(items, total, page, page_size, overdue_ids, more)
 
