@@ -1,13 +1,16 @@
 """bench/storage: an upload through ``odr serve`` into moto's S3, against boto3's own upload of the same bytes.
 
-    .venv/bin/python -m bench.storage [--megabytes 500] [--rounds 2]
+    .venv/bin/python -m bench.storage [--megabytes 500] [--rounds 5] [--json FILE] [--profile DIR]
 
 Starts moto's S3 server and ``odr serve`` (gunicorn, gthread) on free ports of 127.0.0.1, with
 ``ODR_STORAGE_URL=s3://bench/docs``; signs in as the demo administrator; then, per round, uploads one
 file of random bytes behind a PDF header through the server (the raw request body, as the documents
-panel sends it) and the same file with a plain ``boto3`` ``upload_fileobj`` (default transfer settings)
-to the same endpoint. Prints the throughput of each and their ratio, and the server worker's peak
-resident memory above its level before the upload (sampled every 20 ms from /proc).
+panel sends it) and the same file with a plain ``boto3`` ``upload_fileobj`` (a default client and
+default transfer settings) to the same endpoint. The two go in alternating order from round to round,
+so neither always meets a warmer or a fuller moto, and both objects are deleted after each round.
+Prints per round the throughput of each, their ratio, the server worker's peak resident memory above
+its level before the upload (sampled every 20 ms from /proc) and the load average before each leg;
+then the median and the range of every figure over the rounds.
 """
 
 from __future__ import annotations
@@ -15,10 +18,14 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import shutil
 import sqlite3
+import statistics
+import subprocess
 import tempfile
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
@@ -85,7 +92,31 @@ class PeakMemory:
 
     @property
     def growth_mib(self) -> float:
+        """Peak above the level before the block, in MiB."""
         return (self.peak - self.baseline) / 1024
+
+
+class Profiler:
+    """py-spy sampling a process (all its threads, idle ones left out) into collapsed stacks while the block runs."""
+
+    def __init__(self, pid: int, out: Path | None) -> None:
+        self.pid, self.out = pid, out
+        self._process: subprocess.Popen[bytes] | None = None
+
+    def __enter__(self) -> Profiler:
+        spy = shutil.which("py-spy") or str(BIN / "py-spy")
+        if self.out is not None and Path(spy).exists():
+            self._process = subprocess.Popen(  # noqa: S603 - a fixed command of this harness
+                [spy, "record", "--pid", str(self.pid), "--rate", "200", "--format", "raw", "--threads",
+                 "--nonblocking", "--output", str(self.out)],
+                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            time.sleep(1)  # py-spy needs a moment to attach
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        if self._process is not None:
+            self._process.send_signal(2)  # SIGINT: py-spy writes its file and exits
+            self._process.wait(timeout=60)
 
 
 def make_file(path: Path, megabytes: int) -> None:
@@ -96,14 +127,23 @@ def make_file(path: Path, megabytes: int) -> None:
             out.write(os.urandom(1024 * 1024))
 
 
+def summary(results: list[dict[str, Any]], name: str) -> str:
+    """``median (min–max)`` of one figure over the rounds."""
+    values = [r[name] for r in results]
+    return f"{statistics.median(values):.2f} ({min(values):.2f}–{max(values):.2f})"
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run the benchmark and print its figures (and JSON with --json)."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--megabytes", type=int, default=500)
-    parser.add_argument("--rounds", type=int, default=2)
+    parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--json", type=Path)
+    parser.add_argument("--profile", type=Path, help="write py-spy profiles of the worker and moto here")
     args = parser.parse_args(argv)
     args.server_threads = 20
+    if args.profile:
+        args.profile.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix="odr-bench-storage-") as scratch:
         tmp = Path(scratch)
         moto_port, port = free_port(), free_port()
@@ -133,6 +173,7 @@ def main(argv: list[str] | None = None) -> int:
                 serve("odr", [str(BIN / "odr"), "serve"], env, tmp, port) as odr:
             moto.wait_ready("/moto-api/")
             odr.wait_ready()
+            # The baseline: a plain client and a plain upload_fileobj, every setting boto3's default.
             s3 = boto3.client("s3", endpoint_url=endpoint)
             s3.create_bucket(Bucket=BUCKET)
             browser = requests.Session()
@@ -143,34 +184,56 @@ def main(argv: list[str] | None = None) -> int:
             if answer.cookies:
                 browser.headers["Cookie"] = "; ".join(f"{k}={v}" for k, v in answer.cookies.items())
             worker = worker_pid(odr.process.pid)
+            upload_url = f"{odr.base}/api/v1/t/harbour/cases/{case_id}/documents?channel=joint"
             results = []
             for round_no in range(1, args.rounds + 1):
-                load_before = loadavg()
-                with data.open("rb") as body, PeakMemory(worker) as memory:
-                    started = time.perf_counter()
-                    response = browser.post(
-                        f"{odr.base}/api/v1/t/harbour/cases/{case_id}/documents?channel=joint", data=body,
-                        headers={"X-CSRFToken": token, "X-File-Name": quote(data.name),
-                                 "Content-Type": "application/octet-stream", "Content-Length": str(size)},
-                        timeout=1800)
-                    server_seconds = time.perf_counter() - started
-                if response.status_code != 201:
-                    raise RuntimeError(f"upload answered {response.status_code}: {response.text[:500]}")
-                with data.open("rb") as body:
-                    started = time.perf_counter()
-                    s3.upload_fileobj(body, BUCKET, f"baseline/{round_no}")
-                    boto_seconds = time.perf_counter() - started
-                s3.delete_object(Bucket=BUCKET, Key=f"baseline/{round_no}")
+                figures: dict[str, Any] = {}
+
+                def through_odr(round_no: int = round_no, figures: dict[str, Any] = figures) -> None:
+                    figures["load_odr"] = loadavg()
+                    spy = args.profile / f"worker-{round_no}.txt" if args.profile else None
+                    moto_spy = args.profile / f"moto-{round_no}.txt" if args.profile else None
+                    with data.open("rb") as body, Profiler(worker, spy), Profiler(moto.process.pid, moto_spy), \
+                            PeakMemory(worker) as memory:
+                        started = time.perf_counter()
+                        response = browser.post(upload_url, data=body, timeout=1800, headers={
+                            "X-CSRFToken": token, "X-File-Name": quote(data.name),
+                            "Content-Type": "application/octet-stream", "Content-Length": str(size)})
+                        figures["odr_seconds"] = time.perf_counter() - started
+                    if response.status_code != 201:
+                        raise RuntimeError(f"upload answered {response.status_code}: {response.text[:500]}")
+                    figures["server_peak_growth_mib"] = memory.growth_mib
+
+                def plain_boto3(round_no: int = round_no, figures: dict[str, Any] = figures) -> None:
+                    figures["load_boto3"] = loadavg()
+                    with data.open("rb") as body:
+                        started = time.perf_counter()
+                        s3.upload_fileobj(body, BUCKET, f"baseline/{round_no}")
+                        figures["boto3_seconds"] = time.perf_counter() - started
+
+                legs: list[Callable[[], None]] = [through_odr, plain_boto3]
+                for leg in legs if round_no % 2 else reversed(legs):
+                    leg()
+                # Empty the bucket: moto keeps every object, and a fuller moto is a slower one.
+                for item in s3.list_objects_v2(Bucket=BUCKET).get("Contents", []):
+                    s3.delete_object(Bucket=BUCKET, Key=item["Key"])
                 result = {
-                    "round": round_no, "megabytes": size / 1e6,
-                    "server_mb_s": size / 1e6 / server_seconds, "boto3_mb_s": size / 1e6 / boto_seconds,
-                    "ratio": boto_seconds / server_seconds, "server_peak_growth_mib": memory.growth_mib,
-                    "load_before": load_before, "load_after": loadavg(),
+                    "round": round_no, "order": "odr first" if round_no % 2 else "boto3 first",
+                    "megabytes": size / 1e6,
+                    "server_mb_s": size / 1e6 / figures["odr_seconds"],
+                    "boto3_mb_s": size / 1e6 / figures["boto3_seconds"],
+                    "ratio": figures["boto3_seconds"] / figures["odr_seconds"],
+                    "server_peak_growth_mib": figures["server_peak_growth_mib"],
+                    "load_odr": figures["load_odr"], "load_boto3": figures["load_boto3"],
                 }
                 results.append(result)
-                print(f"round {round_no}: through odr {result['server_mb_s']:.1f} MB/s, boto3 "
-                      f"{result['boto3_mb_s']:.1f} MB/s, ratio {result['ratio']:.2f}; server peak memory "
-                      f"+{result['server_peak_growth_mib']:.1f} MiB; load {load_before} -> {result['load_after']}")
+                print(f"round {round_no} ({result['order']}): through odr {result['server_mb_s']:.1f} MB/s "
+                      f"(load {result['load_odr']}), boto3 {result['boto3_mb_s']:.1f} MB/s "
+                      f"(load {result['load_boto3']}), ratio {result['ratio']:.2f}; server peak memory "
+                      f"+{result['server_peak_growth_mib']:.1f} MiB", flush=True)
+        print(f"median (range) over {len(results)} rounds: ratio {summary(results, 'ratio')}, through odr "
+              f"{summary(results, 'server_mb_s')} MB/s, boto3 {summary(results, 'boto3_mb_s')} MB/s, "
+              f"server peak memory +{summary(results, 'server_peak_growth_mib')} MiB")
         facts = machine("")
         print(json.dumps(facts, indent=2))
         if args.json:
