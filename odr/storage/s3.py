@@ -24,6 +24,7 @@ from botocore.exceptions import (
 )
 
 from odr.storage.base import (
+    READ_STEP,
     AppUrl,
     Digest,
     ObjectInfo,
@@ -136,11 +137,9 @@ class S3Storage(Storage):
         Each part carries its CRC32, a single PUT the SHA-256 (``sha256``'s, else computed here), so S3
         refuses bytes damaged on the way. A failed read or a failed part aborts the multipart upload.
         """
-        first = bytearray(self.part_size)
-        count = fill(stream, first)
+        first, count = self._first_part(stream)
         try:
-            if count < len(first):  # the whole stream fits in one request
-                del first[count:]
+            if count < self.part_size:  # the whole stream fits in one request
                 digest = sha256() if sha256 is not None else hashlib.sha256(first).hexdigest()
                 checksum = base64.b64encode(bytes.fromhex(digest)).decode()
                 self.client.put_object(Bucket=self.bucket, Key=self._key(key), Body=first, ContentType=content_type,
@@ -152,6 +151,16 @@ class S3Storage(Storage):
             if translated is error:
                 raise
             raise translated from error
+
+    def _first_part(self, stream: BinaryIO) -> tuple[bytearray, int]:
+        """Up to one part's bytes, in a buffer grown as they come: a small document never takes 8 MiB."""
+        buffer = bytearray(min(READ_STEP, self.part_size))
+        count = fill(stream, buffer)
+        while count == len(buffer) < self.part_size:
+            buffer.extend(bytes(min(len(buffer), self.part_size - len(buffer))))  # double, up to a part
+            count += fill(stream, memoryview(buffer)[count:])
+        del buffer[count:]
+        return buffer, count
 
     def _put_parts(self, key: str, stream: BinaryIO, first: bytearray, content_type: str) -> None:
         """A multipart upload: parts go out on ``max_concurrency`` threads while the next one is read.
