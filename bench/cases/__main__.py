@@ -101,7 +101,7 @@ def explain(app: Any, seeded: Any, urls: list[tuple[str, str]]) -> list[str]:
                 event.remove(engine, "before_cursor_execute", capture)
             out.append(f"### {label} ({query or 'no query'})")
             for statement, parameters in captured:
-                if not statement.lstrip().upper().startswith("SELECT"):
+                if not statement.lstrip().upper().startswith(("SELECT", "WITH")):
                     continue
                 plan = session.connection().exec_driver_sql(
                     "EXPLAIN (ANALYZE, BUFFERS) " + statement, parameters).scalars().all()
