@@ -12,7 +12,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from odr.platform.config import Settings
 from odr.platform.errors import register_error_handlers
 from odr.platform.extensions import api, csrf, db, limiter, login_manager, migrate, socketio
-from odr.platform.gateway import MAX_PAYLOAD
+from odr.platform.gateway import MAX_PAYLOAD, register_socket_events
 from odr.platform.i18n import init_i18n
 from odr.platform.jobs import jobs
 from odr.platform.logs import configure_logging, init_request_ids
@@ -30,6 +30,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     configure(app, settings)
     init_extensions(app, settings)
     register_domains(app)
+    register_socket_events()
     register_error_handlers(app)
     return app
 

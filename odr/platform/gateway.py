@@ -58,6 +58,7 @@ class _Buckets:
 
 
 buckets = _Buckets()
+_events: dict[str, Callable[..., Any]] = {}
 _after_event: list[Callable[[], None]] = []
 _on_disconnect: list[Callable[[str], None]] = []
 
@@ -148,7 +149,18 @@ def socket_event(name: str, *, writes: bool = True, burst: int = BURST, rate: fl
                     log.exception("socket event %s failed", name)
                     return error_body("server_error", _("Something went wrong on our side. Please try again."))
 
-        socketio.on_event(name, handler, namespace=ROOMS_NAMESPACE)
+        _events[name] = handler
         return handler
 
     return decorator
+
+
+def register_socket_events() -> None:
+    """Bind every declared event to the Socket.IO server of the app being built.
+
+    Flask-SocketIO replays on each ``init_app`` only the handlers declared before its first one;
+    the domains declare theirs later, on import inside ``create_app``, so without this step a
+    second app in the process (tests, the benchmark's profiler) had a server without them.
+    """
+    for name, handler in _events.items():
+        socketio.on_event(name, handler, namespace=ROOMS_NAMESPACE)
