@@ -10,7 +10,7 @@ after, and each ``--rates`` load runs for ``--duration`` seconds. The table give
 per second, p50 and p99 delivery latency and memory per connection, ours as ratios to bare's; the
 messages the platform acknowledged are then counted in its database.
 
-    python -m bench.rooms [--rooms 50] [--rates 50,100,200] [--duration 20] [--database-url ...]
+    python -m bench.rooms [--rooms 50] [--rates 25,50,100] [--duration 20] [--database-url ...]
 """
 
 from __future__ import annotations
@@ -158,13 +158,13 @@ def measure(server: Server, seats: list[tuple[str, str | None]], args: argparse.
 
 
 def start_py_spy(pid: int, output: Path, seconds: float) -> subprocess.Popen[bytes]:
-    """Sample the worker with py-spy (collapsed stacks, threads that are running) during the measured runs."""
+    """Sample the worker with py-spy during the measured runs: collapsed stacks of the thread holding the GIL."""
     binary = Path(sys.executable).with_name("py-spy")
     if not binary.exists():
         raise BenchError("--py-spy needs py-spy in this virtualenv (pip install py-spy)")
     return subprocess.Popen(  # noqa: S603 - a fixed command
         [str(binary), "record", "--pid", str(pid), "--format", "raw", "--output", str(output),
-         "--duration", str(int(seconds) + 1), "--rate", "200", "--nonblocking"],
+         "--duration", str(int(seconds) + 1), "--rate", "100", "--gil"],
         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
     )
 
@@ -249,13 +249,20 @@ def run(args: argparse.Namespace) -> int:
         print("\n".join(rows))
         print(f"\nStored: {stored} benchmark messages in the database{warmup_note}; the measured runs "
               f"acknowledged {acked}.")
+        profile_lines: list[str] = []
+        if args.profile:
+            from bench.rooms.profiling import split_send
+
+            print("\nOne send through the handler in-process, part by part:\n", flush=True)
+            profile_lines = split_send(env, world)
+            print("\n".join(profile_lines))
         if args.json:
             Path(args.json).write_text(json.dumps({
                 "date": started.isoformat(timespec="seconds"), "machine": info, "loadavg_start": load_start,
                 "loadavg_end": load_end, "rooms": args.rooms, "clients": clients, "threads": threads,
                 "duration_s": args.duration, "warmup_s": args.warmup, "stored": stored, "acked": acked,
                 "bare": [r.__dict__ for r in bare_results], "odr": [r.__dict__ for r in odr_results],
-                "table": rows,
+                "table": rows, "profile": profile_lines,
             }, indent=2, default=str) + "\n")
     return 0
 
@@ -264,7 +271,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     """The command line."""
     parser = argparse.ArgumentParser(prog="python -m bench.rooms", description=__doc__.split("\n\n")[0])
     parser.add_argument("--rooms", type=int, default=50, help="rooms, three clients each")
-    parser.add_argument("--rates", default="50,100,200",
+    parser.add_argument("--rates", default="25,50,100",
                         help="comma-separated messages per second (all rooms together), one run each")
     parser.add_argument("--duration", type=float, default=20, help="seconds of each run")
     parser.add_argument("--warmup", type=float, default=5, help="seconds of load at the first rate before measuring")
@@ -274,6 +281,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
                         help="PostgreSQL instead of SQLite: a URL of a database on the server; a new database is "
                              "created beside it and dropped at the end (needs CREATEDB)")
     parser.add_argument("--json", help="also write the figures to this file")
+    parser.add_argument("--profile", action=argparse.BooleanOptionalAction, default=True,
+                        help="time one send's parts in-process at the end (default: on)")
     parser.add_argument("--py-spy", help="sample odr's worker with py-spy during the measured runs: collapsed "
                                          "stacks to this file (the sampling slows the worker down)")
     args = parser.parse_args(argv)
