@@ -90,6 +90,8 @@ class Case(TenantScoped, PublicIdMixin, TimestampMixin, Base):
         Index("ix_cases_tenant_id_policy_number_complaint_date", "tenant_id", "policy_number", "complaint_date"),
         # The case list: newest referral first, a page at a time, without sorting the tenant's cases.
         Index("ix_cases_tenant_id_referred_at_id", "tenant_id", "referred_at", "id"),
+        # One insurer's cases, newest first: the staff's most used filter.
+        Index("ix_cases_tenant_id_organisation_id_referred_at_id", "tenant_id", "organisation_id", "referred_at", "id"),
         # The overdue filter: a range of one indexed column instead of a search through the deadlines.
         Index("ix_cases_tenant_id_overdue_from", "tenant_id", "overdue_from"),
         # Search matches any part of a reference or a name: trigram indexes serve ILIKE '%...%' on PostgreSQL.

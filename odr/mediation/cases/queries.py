@@ -94,8 +94,11 @@ def filtered(user: Any, filters: dict[str, Any], now: datetime) -> Select[tuple[
     if filters.get("overdue"):
         query = query.where(overdue(now))
     if filters.get("insurer"):
-        query = query.where(Case.organisation_id.in_(
-            select(Organisation.id).where(Organisation.public_id == filters["insurer"])))
+        # One value, not a set: the planner then estimates one insurer's share of the cases and walks
+        # the (tenant, insurer, referral time) index instead of misjudging a semi-join.
+        query = query.where(Case.organisation_id == select(Organisation.id).where(
+            Organisation.public_id == filters["insurer"], Organisation.tenant_id == user.tenant_id
+        ).scalar_subquery())
     mediator = filters.get("mediator")
     if mediator == UNASSIGNED:
         query = query.where(Case.mediator_id.is_(None))
