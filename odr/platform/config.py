@@ -36,7 +36,7 @@ class Settings:
     allowed_origins: list[str] = field(default_factory=list)
     host: str = "127.0.0.1"
     port: int = 5000
-    threads: int = 100
+    threads: int = 500  # each open WebSocket holds one: the room's people plus the page requests at once
     trusted_proxies: int = 0
     log_level: str = "INFO"
     log_format: str = ""
