@@ -15,11 +15,10 @@ from typing import Any
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import and_, delete, func, select, update
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload
 
 from odr.mediation.cases.models import Case
 from odr.mediation.cases.policy import visible_channels
-from odr.mediation.cases.queries import case_for
 from odr.mediation.events import CAUCUS_CUSTOMER, CAUCUS_INSURER, JOINT, CaseEvent, actor_label, append_event
 from odr.mediation.rooms.models import Message, Presence, ReadMark, ReplyTemplate
 from odr.mediation.rooms.policy import may_post_in
@@ -50,9 +49,22 @@ def text_hash(text: str) -> str:
 
 
 def room_case(session: Session, actor: User, public_id: Any) -> Case:
-    """The case ``public_id`` if ``actor`` may be in its room; anything else is not found or refused."""
-    case = case_for(session, actor, public_id)
-    require(actor, "rooms.join", case)
+    """The case ``public_id`` if ``actor`` may be in its room; anything else (malformed, another tenant's,
+    not theirs, no room yet) is not found.
+
+    Every socket event comes through here, so it is one statement: the case with its insurer and its
+    representatives (whom the access rules ask about), judged by the room's rule in Python.
+    """
+    try:
+        key = public_id if isinstance(public_id, uuid.UUID) else uuid.UUID(str(public_id))
+    except ValueError:
+        raise NotFound(str(_l("We could not find that case."))) from None
+    case = session.scalars(
+        select(Case).options(joinedload(Case.representatives))
+        .where(Case.public_id == key, Case.tenant_id == actor.tenant_id)
+    ).unique().one_or_none()
+    if case is None or not can(actor, "rooms.join", case):
+        raise NotFound(str(_l("We could not find that case.")))
     return case
 
 
