@@ -35,24 +35,26 @@ RATE = 10.0  # ...and per second after that
 
 
 class _Buckets:
-    """A token bucket per socket: a burst is fine, a flood is refused."""
+    """A token bucket per socket and event: a burst is fine, a flood is refused."""
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
-        self._state: dict[str, tuple[float, float]] = {}
+        self._state: dict[str, dict[str, tuple[float, float]]] = {}
 
-    def allow(self, sid: str, *, burst: int = BURST, rate: float = RATE) -> bool:
+    def allow(self, sid: str, event: str, *, burst: int = BURST, rate: float = RATE) -> bool:
         now = time.monotonic()
         with self._lock:
-            tokens, then = self._state.get(sid, (float(burst), now))
+            per_event = self._state.setdefault(sid, {})
+            tokens, then = per_event.get(event, (float(burst), now))
             tokens = min(float(burst), tokens + (now - then) * rate)
             if tokens < 1:
-                self._state[sid] = (tokens, now)
+                per_event[event] = (tokens, now)
                 return False
-            self._state[sid] = (tokens - 1, now)
+            per_event[event] = (tokens - 1, now)
             return True
 
     def forget(self, sid: str) -> None:
+        """Drop a socket's buckets when it goes away."""
         with self._lock:
             self._state.pop(sid, None)
 
@@ -126,7 +128,7 @@ def socket_event(name: str, *, writes: bool = True, burst: int = BURST, rate: fl
         @wraps(fn)
         def handler(data: Any = None) -> dict[str, Any]:
             sid = request.sid  # type: ignore[attr-defined]
-            if not buckets.allow(f"{sid}:{name}", burst=burst, rate=rate):
+            if not buckets.allow(sid, name, burst=burst, rate=rate):
                 return error_body("rate_limited", _("You are sending too fast. Wait a moment and try again."))
             with write_intent(writes):
                 try:

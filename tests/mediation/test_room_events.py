@@ -282,3 +282,13 @@ def test_a_socket_leaves_the_rooms_it_may_no_longer_see_on_its_next_event(app, s
     assert ack["error"]["code"] == "not_found"
     room["customer"].send(case, "Private words", channel="caucus:customer")
     assert room["mediator"].received("event") == []
+
+
+def test_a_socket_that_goes_away_leaves_no_rate_limit_state_behind(room, case):
+    from odr.platform.gateway import buckets
+
+    room["customer"].send(case, "one")
+    room["customer"].emit("typing", case=str(case.public_id), channel="joint")
+    before = len(buckets._state)
+    room["customer"].socket.disconnect(namespace=ROOMS_NAMESPACE)
+    assert len(buckets._state) == before - 1  # one socket's buckets, whatever events it sent
