@@ -46,8 +46,7 @@ def role_names() -> dict[str, str]:
     return names
 
 
-def _channel(case: Any, requested: str | None) -> str:
-    channels = services.room_state(db.session, current_user, case).channels
+def _channel(channels: list[str], requested: str | None) -> str:
     if requested in channels:
         return str(requested)
     return JOINT if JOINT in channels else channels[0]
@@ -56,8 +55,8 @@ def _channel(case: Any, requested: str | None) -> str:
 def render_room(public_id: str, *, error: ServiceError | None = None, draft: str = "") -> Any:
     """The room of case ``public_id`` in the channel the query names; a refused message comes back."""
     case = services.room_case(db.session, current_user, public_id)
-    channel = _channel(case, request.values.get("channel"))
     state = services.room_state(db.session, current_user, case)
+    channel = _channel(state.channels, request.values.get("channel"))
     history = services.channel_history(db.session, current_user, case, channel)
     entries = [synced_view(event, message, case) for event, message in history]
     now = utcnow()
