@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 
 from odr.mediation.cases.models import Case
 from odr.mediation.events import JOINT, CaseEvent, on_committed
-from odr.mediation.rooms import services
+from odr.mediation.rooms import presence
 from odr.mediation.rooms.presenting import actor_view, live_view, role_key
 from odr.platform.db import after_commit
 from odr.platform.extensions import db, socketio
@@ -41,14 +41,14 @@ def disconnect_users(case_id: int, user_ids: list[int]) -> None:
     """Close the sockets these users have in a case's room, at once: they lost their access. They
     may reconnect; ``join`` then gives them only what they may still see."""
     with db.new_session(write=False) as session:
-        sids = [sid for user_id in user_ids for sid in services.sockets_of(session, user_id, case_id)]
+        sids = [sid for user_id in user_ids for sid in presence.sockets_of(session, user_id, case_id)]
     for sid in sids:
         socketio.server.disconnect(sid, namespace=ROOMS_NAMESPACE)
 
 
 def present(session: Session, case: Case) -> list[dict[str, Any]]:
     """Who is in the room now, as clients show them."""
-    return [actor_view(user, user.full_name, role_key(user, case)) for user in services.present_users(session, case)]
+    return [actor_view(user, user.full_name, role_key(user, case)) for user in presence.present_users(session, case)]
 
 
 def presence_after_commit(session: Session, case: Case) -> None:

@@ -18,7 +18,7 @@ from flask_socketio import join_room, leave_room
 from odr.mediation.cases.models import Case
 from odr.mediation.cases.policy import visible_channels
 from odr.mediation.events import CHANNELS
-from odr.mediation.rooms import broadcast, services
+from odr.mediation.rooms import broadcast, presence, services
 from odr.mediation.rooms.presenting import message_view, synced_view
 from odr.platform.db import write_intent
 from odr.platform.errors import Conflict, NotFound, ServiceError
@@ -64,7 +64,7 @@ def _join(data: dict[str, Any]) -> dict[str, Any]:
     state = services.room_state(db.session, current_user, case)
     for channel in state.channels:
         join_room(broadcast.room(case.id, channel))
-    services.enter(db.session, current_user, case, _sid())
+    presence.enter(db.session, current_user, case, _sid())
     with _joined_lock:
         _joined.setdefault(_sid(), {})[str(case.public_id)] = case.id
     broadcast.presence_after_commit(db.session, case)
@@ -86,7 +86,7 @@ def _leave(data: dict[str, Any]) -> dict[str, Any]:
         leave_room(broadcast.room(case.id, channel))
     with _joined_lock:
         _joined.get(_sid(), {}).pop(str(case.public_id), None)
-    services.leave(db.session, _sid())
+    presence.leave(db.session, _sid())
     broadcast.presence_after_commit(db.session, case)
     return {}
 
@@ -134,7 +134,7 @@ def _read(data: dict[str, Any]) -> dict[str, Any]:
 @socket_event("presence", burst=5, rate=0.5)
 def _presence(data: dict[str, Any]) -> dict[str, Any]:
     case = _case(data)
-    services.heartbeat(db.session, _sid())
+    presence.heartbeat(db.session, _sid())
     return {"present": broadcast.present(db.session, case)}
 
 
@@ -166,7 +166,7 @@ def _forget(sid: str) -> None:
     if not joined:
         return
     with write_intent():
-        case_ids = services.leave(db.session, sid)
+        case_ids = presence.leave(db.session, sid)
         cases = [db.session.get(Case, case_id) for case_id in case_ids]
         for case in cases:
             if case is not None:

@@ -14,20 +14,19 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import and_, delete, func, select, update
+from sqlalchemy import and_, func, select
 from sqlalchemy.orm import Session, joinedload
 
 from odr.mediation.cases.models import Case
 from odr.mediation.cases.policy import visible_channels
 from odr.mediation.events import CAUCUS_CUSTOMER, CAUCUS_INSURER, JOINT, CaseEvent, actor_label, append_event
-from odr.mediation.rooms.models import Message, Presence, ReadMark, ReplyTemplate
+from odr.mediation.rooms.models import Message, ReadMark
 from odr.mediation.rooms.policy import may_post_in
 from odr.mediation.rooms.presenting import role_key
 from odr.mediation.rooms.schemas import (
     CarrySchema,
     ModeSchema,
     ReadSchema,
-    ReplyTemplateSchema,
     RetractSchema,
     SendSchema,
     SyncSchema,
@@ -39,7 +38,6 @@ from odr.tenants.models import User
 from odr.tenants.services import load
 
 RETRACT_WINDOW = timedelta(minutes=10)
-PRESENCE_FRESH = timedelta(minutes=2)  # the client's heartbeat comes every 30 seconds
 MESSAGE_KINDS = ("message.posted", "message.carried")
 
 
@@ -273,58 +271,6 @@ def events_after(session: Session, actor: User, case: Case, data: dict[str, Any]
     return Batch(events=list(rows), last_seq=max(through, after), more=more)
 
 
-# Presence --------------------------------------------------------------------------------------------
-
-
-def enter(session: Session, actor: User, case: Case, sid: str) -> None:
-    """Record that socket ``sid`` of ``actor`` is in ``case``'s room."""
-    row = session.scalar(select(Presence).where(Presence.sid == sid, Presence.case_id == case.id))
-    if row is None:
-        session.add(Presence(tenant_id=case.tenant_id, sid=sid, case_id=case.id, user_id=actor.id))
-    else:
-        row.seen_at = utcnow()
-    session.flush()
-
-
-def heartbeat(session: Session, sid: str) -> None:
-    """The socket is still there."""
-    session.execute(update(Presence).where(Presence.sid == sid).values(seen_at=utcnow())
-                    .execution_options(synchronize_session=False))
-
-
-def leave(session: Session, sid: str) -> list[int]:
-    """Forget socket ``sid``; returns the cases it was in."""
-    cases = list(session.scalars(select(Presence.case_id).where(Presence.sid == sid)))
-    session.execute(delete(Presence).where(Presence.sid == sid).execution_options(synchronize_session=False))
-    return cases
-
-
-def present_users(session: Session, case: Case, *, now: datetime | None = None) -> list[User]:
-    """The people with a live socket in ``case``'s room."""
-    since = (now or utcnow()) - PRESENCE_FRESH
-    return list(session.scalars(
-        select(User).where(User.id.in_(
-            select(Presence.user_id).where(Presence.case_id == case.id, Presence.seen_at >= since)))
-        .order_by(User.full_name)
-    ).unique())
-
-
-def sockets_of(session: Session, user_id: int, case_id: int | None = None) -> list[str]:
-    """The sockets ``user_id`` has in rooms (of one case, or any)."""
-    query = select(Presence.sid).where(Presence.user_id == user_id)
-    if case_id is not None:
-        query = query.where(Presence.case_id == case_id)
-    return list(session.scalars(query))
-
-
-def forget_stale_presence(session: Session, *, now: datetime | None = None) -> int:
-    """Remove presence rows whose socket stopped beating (a process that died without saying)."""
-    since = (now or utcnow()) - PRESENCE_FRESH * 5
-    result = session.execute(delete(Presence).where(Presence.seen_at < since)
-                             .execution_options(synchronize_session=False))
-    return int(result.rowcount or 0)  # type: ignore[attr-defined]
-
-
 def channel_history(session: Session, actor: User, case: Case, channel: str, *, limit: int = 200
                     ) -> list[tuple[CaseEvent, Message | None]]:
     """The latest ``limit`` events of one channel ``actor`` sees, oldest first (the room page's start)."""
@@ -339,68 +285,3 @@ def channel_history(session: Session, actor: User, case: Case, channel: str, *, 
         .limit(limit)
     ).all()
     return [(event, message) for event, message in reversed(rows)]
-
-
-# Reply templates -------------------------------------------------------------------------------------
-
-
-def reply_templates(session: Session, actor: User) -> list[ReplyTemplate]:
-    """The templates ``actor`` may use: the tenant's and their own, by title."""
-    require(actor, "rooms.use_templates")
-    return list(session.scalars(
-        select(ReplyTemplate)
-        .where(ReplyTemplate.tenant_id == actor.tenant_id,
-               (ReplyTemplate.owner_id.is_(None)) | (ReplyTemplate.owner_id == actor.id))
-        .order_by(ReplyTemplate.owner_id.is_not(None), ReplyTemplate.title)
-    ))
-
-
-def reply_template(session: Session, actor: User, public_id: Any, *, for_change: bool = False) -> ReplyTemplate:
-    """One template ``actor`` may use (or change); anyone else's is not found."""
-    try:
-        key = public_id if isinstance(public_id, uuid.UUID) else uuid.UUID(str(public_id))
-    except ValueError:
-        raise NotFound(str(_l("We could not find that template."))) from None
-    found = next((t for t in reply_templates(session, actor) if t.public_id == key), None)
-    if found is None:
-        raise NotFound(str(_l("We could not find that template.")))
-    if for_change and found.owner_id is None:
-        require(actor, "rooms.manage_shared_templates")
-    return found
-
-
-def save_reply_template(session: Session, actor: User, data: dict[str, Any],
-                        template: ReplyTemplate | None = None) -> ReplyTemplate:
-    """Create a template, or change ``template``; ``shared`` makes it the whole tenant's."""
-    require(actor, "rooms.use_templates")
-    values = load(ReplyTemplateSchema(), data)
-    if values["shared"]:
-        require(actor, "rooms.manage_shared_templates")
-    if template is None:
-        template = ReplyTemplate(tenant_id=actor.tenant_id)
-        session.add(template)
-    elif template.owner_id is None:
-        require(actor, "rooms.manage_shared_templates")
-    template.owner_id = None if values["shared"] else actor.id
-    template.title = values["title"]
-    template.text = values["text"]
-    template.updated_at = utcnow()
-    session.flush()
-    return template
-
-
-def delete_reply_template(session: Session, actor: User, template: ReplyTemplate) -> None:
-    """Remove a template one may change."""
-    if template.owner_id is None:
-        require(actor, "rooms.manage_shared_templates")
-    elif template.owner_id != actor.id:
-        raise NotFound(str(_l("We could not find that template.")))
-    session.delete(template)
-    session.flush()
-
-
-def fill_template(text: str, case: Case) -> str:
-    """A template's text for one case: ``{customer}``, ``{insurer}`` and ``{reference}`` filled in."""
-    return (text.replace("{customer}", case.customer_name)
-            .replace("{insurer}", case.organisation.name)
-            .replace("{reference}", case.reference))

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from odr.mediation.rooms.digest import send_digests
-from odr.mediation.rooms.services import forget_stale_presence
+from odr.mediation.rooms.presence import forget_stale_presence
 from odr.platform.extensions import db
 from odr.platform.jobs import jobs
 

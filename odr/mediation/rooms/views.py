@@ -18,7 +18,7 @@ from odr.mediation.cases import display, queries
 from odr.mediation.cases.labels import CHANNELS, REPRESENTATIVE_OF
 from odr.mediation.cases.models import Side
 from odr.mediation.events import JOINT
-from odr.mediation.rooms import services
+from odr.mediation.rooms import presence, replies, services
 from odr.mediation.rooms.models import MAX_TEXT
 from odr.mediation.rooms.presenting import linkify, parse_iso, synced_view
 from odr.platform.db import utcnow
@@ -62,8 +62,8 @@ def render_room(public_id: str, *, error: ServiceError | None = None, draft: str
     now = utcnow()
     templates = []
     if can(current_user, "rooms.use_templates") and channel in state.postable:
-        templates = [(str(t.public_id), t.title, services.fill_template(t.text, case))
-                     for t in services.reply_templates(db.session, current_user)]
+        templates = [(str(t.public_id), t.title, replies.fill_template(t.text, case))
+                     for t in replies.reply_templates(db.session, current_user)]
         chosen = request.args.get("template")
         if chosen and not draft:
             draft = next((text for key, _title, text in templates if key == chosen), "")
@@ -80,7 +80,7 @@ def render_room(public_id: str, *, error: ServiceError | None = None, draft: str
             and now - message.created_at < services.RETRACT_WINDOW
         },
         "moderator": can(current_user, "rooms.moderate", case),
-        "present": services.present_users(db.session, case),
+        "present": presence.present_users(db.session, case),
         "templates": templates,
         "draft": draft,
         "max_text": MAX_TEXT,
@@ -170,7 +170,7 @@ def _templates_page(error: ServiceError | None = None, form: dict[str, Any] | No
     require(current_user, "rooms.use_templates")
     return render_form(
         "rooms/templates.html", error=error,
-        templates=services.reply_templates(db.session, current_user),
+        templates=replies.reply_templates(db.session, current_user),
         may_share=can(current_user, "rooms.manage_shared_templates"),
         form=form or {}, editing=editing,
     )
@@ -189,7 +189,7 @@ def template_create() -> Any:
     """Save a new reply template."""
     form = request.form.to_dict()
     try:
-        service_call(services.save_reply_template, db.session, current_user, form)
+        service_call(replies.save_reply_template, db.session, current_user, form)
     except ValidationFailed as exc:
         return _templates_page(exc, form)
     flash(_("The template is saved."), "success")
@@ -200,7 +200,7 @@ def template_create() -> Any:
 @login_required
 def template_edit(public_id: str) -> Any:
     """One template, to change."""
-    template = services.reply_template(db.session, current_user, public_id, for_change=True)
+    template = replies.reply_template(db.session, current_user, public_id, for_change=True)
     form = {"title": template.title, "text": template.text, "shared": template.owner_id is None}
     return _templates_page(form=form, editing=template)
 
@@ -209,10 +209,10 @@ def template_edit(public_id: str) -> Any:
 @login_required
 def template_update(public_id: str) -> Any:
     """Save changes to a template."""
-    template = services.reply_template(db.session, current_user, public_id, for_change=True)
+    template = replies.reply_template(db.session, current_user, public_id, for_change=True)
     form = request.form.to_dict()
     try:
-        service_call(services.save_reply_template, db.session, current_user, form, template)
+        service_call(replies.save_reply_template, db.session, current_user, form, template)
     except ValidationFailed as exc:
         return _templates_page(exc, form, template)
     flash(_("The template is saved."), "success")
@@ -223,7 +223,7 @@ def template_update(public_id: str) -> Any:
 @login_required
 def template_delete(public_id: str) -> Any:
     """Remove a template."""
-    template = services.reply_template(db.session, current_user, public_id, for_change=True)
-    service_call(services.delete_reply_template, db.session, current_user, template)
+    template = replies.reply_template(db.session, current_user, public_id, for_change=True)
+    service_call(replies.delete_reply_template, db.session, current_user, template)
     flash(_("The template is deleted."), "success")
     return redirect(url_for("rooms.templates"), 303)
