@@ -11,7 +11,7 @@ from uuid import UUID
 import time_machine
 from sqlalchemy import select
 
-from odr.mediation.documents import services
+from odr.mediation.documents import integrity, services
 from odr.mediation.documents.models import Document
 from odr.mediation.events import CaseEvent, verify_chain
 from odr.platform.db import utcnow
@@ -253,7 +253,7 @@ def test_verify_finds_changed_and_missing_bytes_and_orphans_are_swept(app, sessi
     document = session.scalar(select(Document).where(Document.public_id == UUID(changed["id"])))
     store.put(document.storage_key, io.BytesIO(b"%PDF-1.4 forged"), content_type="application/pdf")
     with app.app_context():
-        checked, findings = services.verify_bytes(session, store, case=world["case"])
+        checked, findings = integrity.verify_bytes(session, store, case=world["case"])
     assert checked == 2 and [(f.document.public_id, f.problem) for f in findings] == [(document.public_id, "changed")]
     result = app.test_cli_runner().invoke(args=["documents", "verify", "--case", world["case"].reference,
                                                   "--tenant", world["tenant"].slug])
@@ -263,8 +263,8 @@ def test_verify_finds_changed_and_missing_bytes_and_orphans_are_swept(app, sessi
     assert result.exit_code == 1 and "missing" in result.output
 
     store.put("tenants/stray/cases/x/documents/y/z", io.BytesIO(b"orphan"), content_type="text/plain")
-    assert services.remove_orphans(session, store) == 0  # too recent: it may be an upload in flight
-    removed = services.remove_orphans(session, store, now=utcnow() + timedelta(days=2))
+    assert integrity.remove_orphans(session, store) == 0  # too recent: it may be an upload in flight
+    removed = integrity.remove_orphans(session, store, now=utcnow() + timedelta(days=2))
     assert removed == 1 and stored_files(app) == [
         session.scalar(select(Document.storage_key).where(Document.public_id == UUID(kept["id"])))]
 

@@ -11,7 +11,7 @@ import pytest
 import requests
 from sqlalchemy import select
 
-from odr.mediation.documents import services
+from odr.mediation.documents import integrity
 from odr.mediation.documents.models import Document
 from odr.platform.tenancy import set_tenant
 from odr.storage.s3 import S3Storage
@@ -117,10 +117,10 @@ def test_verify_reports_an_object_changed_directly_in_s3(app, session, world, s3
     body = insurer.upload(world["case"], samples.pdf(), "contract.pdf").get_json()
     set_tenant(session, world["tenant"].id)
     document = session.scalar(select(Document).where(Document.public_id == UUID(body["id"])))
-    assert services.verify_bytes(session, store, case=world["case"])[1] == []
+    assert integrity.verify_bytes(session, store, case=world["case"])[1] == []
     boto3.client("s3", endpoint_url=moto_endpoint, region_name="us-east-1").put_object(
         Bucket=store.bucket, Key=store.prefix + document.storage_key, Body=b"%PDF-1.4 altered")
-    checked, findings = services.verify_bytes(session, store, case=world["case"])
+    checked, findings = integrity.verify_bytes(session, store, case=world["case"])
     assert checked == 1 and [(f.problem, f.actual_sha256) for f in findings] == [
         ("changed", hashlib.sha256(b"%PDF-1.4 altered").hexdigest())]
     result = app.test_cli_runner().invoke(args=["documents", "verify", "--case", world["case"].reference,

@@ -8,7 +8,7 @@ from flask.cli import AppGroup
 from sqlalchemy import select
 
 from odr.mediation.cases.models import Case
-from odr.mediation.documents import services
+from odr.mediation.documents import integrity
 from odr.platform.extensions import db
 from odr.tenants.models import Tenant
 
@@ -32,7 +32,7 @@ def verify(reference: str | None, slug: str | None) -> None:
             if len(cases) > 1:
                 raise click.ClickException(f"{len(cases)} tenants have a case {reference}; name one with --tenant.")
             case = cases[0]
-        checked, findings = services.verify_bytes(session, current_app.extensions["odr.storage"], case=case)
+        checked, findings = integrity.verify_bytes(session, current_app.extensions["odr.storage"], case=case)
         for finding in findings:
             document = finding.document
             detail = {

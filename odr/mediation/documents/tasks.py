@@ -7,7 +7,7 @@ from datetime import timedelta
 
 from flask import current_app
 
-from odr.mediation.documents import services
+from odr.mediation.documents import integrity, services
 from odr.mediation.documents.models import Document
 from odr.platform.db import utcnow
 from odr.platform.extensions import db
@@ -67,6 +67,6 @@ def rescan_pending() -> None:
 def sweep_orphans() -> None:
     """Remove stored bytes that no document points at (once a day old), every hour."""
     with db.new_session(write=False) as session:
-        removed = services.remove_orphans(session, storage())
+        removed = integrity.remove_orphans(session, storage())
     if removed:
         log.info("removed %d orphaned objects", removed)
