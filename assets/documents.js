@@ -2,18 +2,11 @@
 // carrying across channels (mediator), and a list that refreshes itself when a document is shared.
 // Self-contained: it works wherever a [data-documents] panel is on the page.
 
+import { randomId } from "./random.js";
+
 function csrfToken() {
   const meta = document.querySelector('meta[name="csrf-token"]');
   return meta ? meta.content : "";
-}
-
-function randomKey() {
-  if (window.crypto && crypto.randomUUID) {
-    return crypto.randomUUID();
-  }
-  const bytes = new Uint8Array(16);
-  crypto.getRandomValues(bytes);
-  return Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
 }
 
 function errorMessage(xhr, fallback) {
@@ -129,14 +122,14 @@ function initPanel(panel) {
       "Content-Type": "application/octet-stream",
       "X-File-Name": encodeURIComponent(file.name),
       "X-CSRFToken": csrfToken(),
-      "Idempotency-Key": randomKey(),
+      "Idempotency-Key": randomId(),
       Accept: "application/json",
     }, item.progress);
   }
 
   async function straightToStore(file, channel, replaces, item) {
     const json = { "Content-Type": "application/json", "X-CSRFToken": csrfToken(), Accept: "application/json" };
-    const announce = { name: file.name, size: file.size, sha256: await sha256Hex(file), channel, idempotency_key: randomKey() };
+    const announce = { name: file.name, size: file.size, sha256: await sha256Hex(file), channel, idempotency_key: randomId() };
     if (replaces) {
       announce.replaces = replaces;
     }

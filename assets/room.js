@@ -2,6 +2,7 @@
 // any interruption asks the server for everything after the last sequence number it saw, so
 // nothing is lost and nothing is shown twice. The page works without this script (forms post).
 import { io } from "socket.io-client";
+import { randomId } from "./random.js";
 
 const HEARTBEAT_MS = 30_000;
 const TYPING_EVERY_MS = 3_000;
@@ -11,15 +12,6 @@ const TRAILING = ".,;:!?)]}'\"";
 
 function format(template, values) {
   return template.replace(/%\((\w+)\)s/g, (_, key) => (key in values ? String(values[key]) : ""));
-}
-
-function newClientId() {
-  if (window.crypto && window.crypto.randomUUID) {
-    return window.crypto.randomUUID().replace(/-/g, "");
-  }
-  const bytes = new Uint8Array(16);
-  window.crypto.getRandomValues(bytes);
-  return Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
 }
 
 // Text with its web addresses as links, built as DOM nodes: a message is never parsed as HTML.
@@ -365,7 +357,7 @@ export function startRoom(root) {
   function submitComposer() {
     const words = field.value.trim();
     if (!words) return;
-    const clientId = newClientId();
+    const clientId = randomId();
     const node = element("li", "message message--mine message--pending");
     node.dataset.clientId = clientId;
     node.append(element("p", "message__meta", text.you), element("p", "message__text", words),
