@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import time
+import uuid
 from typing import Any
 
 from flask import Flask, Response, jsonify, render_template, request
@@ -55,6 +56,17 @@ class Conflict(ServiceError):
 
     status = 409
     code = "conflict"
+
+
+def public_key(value: Any, not_found: str) -> uuid.UUID:
+    """``value`` (from a URL or a payload) as a record's public id; anything malformed is that record
+    not found, with the message ``not_found``."""
+    if isinstance(value, uuid.UUID):
+        return value
+    try:
+        return uuid.UUID(str(value))
+    except ValueError:
+        raise NotFound(not_found) from None
 
 
 def wants_json() -> bool:

@@ -22,7 +22,7 @@ from odr.mediation.cases.states import CaseState
 from odr.mediation.deadlines.models import Deadline, DeadlineStatus
 from odr.mediation.events import CaseEvent
 from odr.platform.db import utcnow
-from odr.platform.errors import NotFound
+from odr.platform.errors import NotFound, public_key
 from odr.tenants.models import Organisation, Role, User
 
 PAGE_SIZE = 25
@@ -200,10 +200,7 @@ def default_filters(user: Any) -> dict[str, Any]:
 
 def case_for(session: Session, user: Any, public_id: Any) -> Case:
     """The case ``public_id`` if ``user`` may see it; anything else (malformed, foreign, hidden) is not found."""
-    try:
-        key = public_id if isinstance(public_id, UUID) else UUID(str(public_id))
-    except ValueError:
-        raise NotFound(str(_l("We could not find that case."))) from None
+    key = public_key(public_id, str(_l("We could not find that case.")))
     case = session.scalar(
         select(Case).where(Case.public_id == key, Case.tenant_id == user.tenant_id, visible_cases(user))
     )

@@ -33,7 +33,7 @@ from odr.mediation.documents.schemas import (
 )
 from odr.mediation.events import STAFF, actor_label, append_event
 from odr.platform.db import after_commit, utcnow
-from odr.platform.errors import Conflict, NotFound, ServiceError, ValidationFailed
+from odr.platform.errors import Conflict, NotFound, ServiceError, ValidationFailed, public_key
 from odr.platform.permissions import require
 from odr.storage import Storage, StorageUnavailable, document_key
 from odr.storage.base import AppUrl
@@ -140,10 +140,7 @@ def _busy() -> StorageBusy:
 
 def document_for(session: Session, user: User, public_id: Any) -> Document:
     """The document ``public_id`` if ``user`` may see it; anything else (malformed, foreign, hidden) is not found."""
-    try:
-        key = public_id if isinstance(public_id, uuid.UUID) else uuid.UUID(str(public_id))
-    except ValueError:
-        raise NotFound(str(_l("We could not find that document."))) from None
+    key = public_key(public_id, str(_l("We could not find that document.")))
     document = session.scalar(
         select(Document).join(Case, Case.id == Document.case_id)
         .where(Document.public_id == key, Document.tenant_id == user.tenant_id, visible_cases(user))

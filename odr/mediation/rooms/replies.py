@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import uuid
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
@@ -13,7 +12,7 @@ from odr.mediation.cases.models import Case
 from odr.mediation.rooms.models import ReplyTemplate
 from odr.mediation.rooms.schemas import ReplyTemplateSchema
 from odr.platform.db import utcnow
-from odr.platform.errors import NotFound
+from odr.platform.errors import NotFound, public_key
 from odr.platform.permissions import require
 from odr.tenants.models import User
 from odr.tenants.services import load
@@ -32,13 +31,13 @@ def reply_templates(session: Session, actor: User) -> list[ReplyTemplate]:
 
 def reply_template(session: Session, actor: User, public_id: Any, *, for_change: bool = False) -> ReplyTemplate:
     """One template ``actor`` may use (or change); anyone else's is not found."""
-    try:
-        key = public_id if isinstance(public_id, uuid.UUID) else uuid.UUID(str(public_id))
-    except ValueError:
-        raise NotFound(str(_l("We could not find that template."))) from None
-    found = next((t for t in reply_templates(session, actor) if t.public_id == key), None)
+    require(actor, "rooms.use_templates")
+    message = str(_l("We could not find that template."))
+    found = session.scalar(select(ReplyTemplate).where(
+        ReplyTemplate.public_id == public_key(public_id, message), ReplyTemplate.tenant_id == actor.tenant_id,
+        (ReplyTemplate.owner_id.is_(None)) | (ReplyTemplate.owner_id == actor.id)))
     if found is None:
-        raise NotFound(str(_l("We could not find that template.")))
+        raise NotFound(message)
     if for_change and found.owner_id is None:
         require(actor, "rooms.manage_shared_templates")
     return found

@@ -32,7 +32,7 @@ from odr.mediation.rooms.schemas import (
     SyncSchema,
 )
 from odr.platform.db import utcnow
-from odr.platform.errors import Conflict, Forbidden, NotFound
+from odr.platform.errors import Conflict, Forbidden, NotFound, public_key
 from odr.platform.permissions import can, require
 from odr.tenants.models import User
 from odr.tenants.services import load
@@ -53,10 +53,7 @@ def room_case(session: Session, actor: User, public_id: Any) -> Case:
     Every socket event comes through here, so it is one statement: the case with its insurer and its
     representatives (whom the access rules ask about), judged by the room's rule in Python.
     """
-    try:
-        key = public_id if isinstance(public_id, uuid.UUID) else uuid.UUID(str(public_id))
-    except ValueError:
-        raise NotFound(str(_l("We could not find that case."))) from None
+    key = public_key(public_id, str(_l("We could not find that case.")))
     case = session.scalars(
         select(Case).options(joinedload(Case.representatives))
         .where(Case.public_id == key, Case.tenant_id == actor.tenant_id)
