@@ -194,8 +194,7 @@ def run(args: argparse.Namespace) -> int:
     """The whole benchmark; the exit status."""
     started = datetime.now(UTC)
     load_start = loadavg()
-    info = machine(args.database_url)
-    info.pop("wrk", None)
+    info = machine(args.database_url, with_wrk=False)  # the clients here are python-socketio, not wrk
     from importlib.metadata import version
 
     info["sockets"] = (f"Flask-SocketIO {version('flask-socketio')}, python-socketio {version('python-socketio')}, "
