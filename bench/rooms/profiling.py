@@ -21,8 +21,7 @@ from bench.rooms.seed import World
 CSRF_META = re.compile(r'<meta name="csrf-token" content="([^"]+)"')
 PARTS = [
     # (module, attribute, label): each wraps the name where the handler looks it up.
-    ("odr.tenants.auth", "resolve_session", "the session and its user (flask-login's loader)"),
-    ("odr.mediation.rooms.services", "room_case", "the case and the access check"),
+    ("odr.platform.gateway", "_socket_user", "the session check, reusing the socket's user"),
     ("odr.mediation.rooms.services", "post_message", "post_message (idempotency, event, message)"),
     ("odr.mediation.rooms.services", "append_event", "  of which append_event"),
     ("sqlalchemy.orm.session", "Session.commit", "the commit, with the broadcast after it"),

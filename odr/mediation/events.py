@@ -4,7 +4,8 @@ Every event of a case (referral, screening, state changes, assignments, reminder
 and later messages, documents, offers, signatures) gets the case's next sequence number and is
 chained: each entry holds the SHA-256 of the previous entry and the SHA-256 of its own canonical
 JSON together with that previous hash. Appends are serialised per case by the one
-``UPDATE cases SET last_seq = last_seq + 1 ... RETURNING`` that hands out the number.
+``UPDATE cases SET last_seq = last_seq + 1 ... RETURNING`` that hands out the number. An event is
+written with three Core statements on the session's connection, in its transaction.
 """
 
 from __future__ import annotations
@@ -17,13 +18,13 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, ForeignKey, String, UniqueConstraint, select, update
+from sqlalchemy import JSON, ForeignKey, String, UniqueConstraint, bindparam, insert, select, update
 from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 from sqlalchemy.orm.attributes import set_committed_value
 
 from odr.mediation.cases.models import Case
 from odr.platform.db import Base, after_commit, utcnow
-from odr.platform.tenancy import TenantScoped
+from odr.platform.tenancy import TenantScoped, guard_write
 from odr.tenants.models import User
 
 log = logging.getLogger(__name__)
@@ -111,9 +112,51 @@ def _publish(event: CaseEvent, live: dict[str, Any]) -> None:
             log.exception("publishing event %s of case %s failed", event.seq, event.case_id)
 
 
+class AccessMoved(Exception):  # noqa: N818 - a signal to judge again, not an error
+    """The case's access moved since the ``Stream``'s ``access_version`` was read: nothing was written."""
+
+
+@dataclass(frozen=True)
+class Stream:
+    """What appending to a case's stream needs to know of the case: a ``Case`` gives it, and so does
+    a room's seat, which keeps it between a socket's events without loading the case.
+
+    With ``access_version``, the append happens only while the case's access is still at that
+    version (one condition on the numbering UPDATE); otherwise ``AccessMoved`` is raised.
+    """
+
+    case_id: int
+    tenant_id: int
+    case_public_id: str
+    access_version: int | None = None
+
+
+def stream_of(case: Case) -> Stream:
+    """The stream of a loaded case."""
+    return Stream(case.id, case.tenant_id, str(case.public_id))
+
+
+# Prepared once: an event is three small statements on the connection, without the ORM's unit of
+# work, which cost more than the statements themselves (a message's send is mostly this).
+_cases = Case.__table__
+_events = CaseEvent.__table__
+_NEXT_SEQ = (
+    update(_cases)
+    .where(_cases.c.id == bindparam("case"), _cases.c.tenant_id == bindparam("tenant"))
+    .values(last_seq=_cases.c.last_seq + 1)
+    .returning(_cases.c.last_seq)
+)
+_NEXT_SEQ_AT_VERSION = _NEXT_SEQ.where(_cases.c.access_version == bindparam("version"))
+# A statement of its own, not a subquery of the UPDATE's RETURNING: on PostgreSQL a writer that
+# waited for the row lock sees the row as the other writer committed it, but its subquery would
+# still see the events as they were when its statement began, without the other writer's entry.
+_PREVIOUS_HASH = select(_events.c.hash).where(_events.c.case_id == bindparam("case"), _events.c.seq == bindparam("seq"))
+_INSERT = insert(_events)
+
+
 def append_event(
     session: Session,
-    case: Case,
+    case: Case | Stream,
     kind: str,
     *,
     actor: User | None,
@@ -125,7 +168,10 @@ def append_event(
     """Append an event to ``case``'s stream and chain, in the caller's transaction.
 
     Once the transaction commits, the event is published (to the room); a rollback publishes nothing.
+    The returned event is not in the session: the row is written at once, and later reads load it.
 
+    :param case: the case, or its ``Stream``
+    :raises AccessMoved: the stream carries an ``access_version`` the case has moved from
     :param kind: what happened, e.g. ``case.referred``, ``case.state_changed``
     :param actor: who did it (None: the system)
     :param payload: JSON-friendly details
@@ -135,21 +181,26 @@ def append_event(
     """
     if channel not in CHANNELS:
         raise ValueError(f"unknown channel {channel!r}")
-    seq = session.execute(
-        update(Case)
-        .where(Case.id == case.id)
-        .values(last_seq=Case.last_seq + 1)
-        .returning(Case.last_seq)
-        .execution_options(synchronize_session=False)
-    ).scalar_one()
+    # The ORM's pending changes go first: a case made in this transaction needs its row, and
+    # whatever the caller changed before the event happened before it.
+    session.flush()
+    stream = case if isinstance(case, Stream) else stream_of(case)
+    guard_write(session, stream.tenant_id)
+    connection = session.connection()
+    # Serialises appends per case: a second writer waits here until the first commits.
+    if stream.access_version is None:
+        seq = connection.execute(_NEXT_SEQ, {"case": stream.case_id, "tenant": stream.tenant_id}).scalar_one()
+    else:
+        seq = connection.execute(_NEXT_SEQ_AT_VERSION, {
+            "case": stream.case_id, "tenant": stream.tenant_id, "version": stream.access_version}).scalar()
+        if seq is None:
+            raise AccessMoved(stream.case_public_id)
     prev_hash = GENESIS
     if seq > 1:
-        prev_hash = session.scalar(
-            select(CaseEvent.hash).where(CaseEvent.case_id == case.id, CaseEvent.seq == seq - 1)
-        ) or GENESIS
+        prev_hash = connection.execute(_PREVIOUS_HASH, {"case": stream.case_id, "seq": seq - 1}).scalar() or GENESIS
     event = CaseEvent(
-        tenant_id=case.tenant_id,
-        case_id=case.id,
+        tenant_id=stream.tenant_id,
+        case_id=stream.case_id,
         seq=seq,
         kind=kind,
         channel=channel,
@@ -159,14 +210,19 @@ def append_event(
         created_at=utcnow(),
         prev_hash=prev_hash,
     )
-    event.hash = chain_hash(prev_hash, entry_body(event, str(case.public_id)))
-    session.add(event)
-    session.flush()
-    # The UPDATE above already wrote the number: record it as loaded state, or the next flush
-    # would write the same value again (one more statement in every event's transaction).
-    set_committed_value(case, "last_seq", seq)
+    event.hash = chain_hash(prev_hash, entry_body(event, stream.case_public_id))
+    connection.execute(_INSERT, {
+        "tenant_id": event.tenant_id, "case_id": event.case_id, "seq": seq, "kind": kind, "channel": channel,
+        "actor_id": event.actor_id, "actor_label": event.actor_label, "payload": event.payload,
+        "created_at": event.created_at, "prev_hash": prev_hash, "hash": event.hash,
+    })
+    event.actor = actor
+    if isinstance(case, Case):
+        # The UPDATE above wrote the number: record it as loaded state, or the next flush would
+        # write the same value again.
+        set_committed_value(case, "last_seq", seq)
     if _publishers:
-        context = {"case": str(case.public_id), **(live or {})}
+        context = {"case": stream.case_public_id, **(live or {})}
         after_commit(session, lambda: _publish(event, context))
     return event
 

@@ -12,7 +12,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from odr.platform.config import Settings
 from odr.platform.errors import register_error_handlers
 from odr.platform.extensions import api, csrf, db, limiter, login_manager, migrate, socketio
-from odr.platform.gateway import MAX_PAYLOAD, register_socket_events
+from odr.platform.gateway import MAX_PAYLOAD, SocketSessions, register_socket_events
 from odr.platform.i18n import init_i18n
 from odr.platform.jobs import jobs
 from odr.platform.logs import configure_logging, init_request_ids
@@ -85,6 +85,7 @@ def init_extensions(app: Flask, settings: Settings) -> None:
         endpoint = urlparse(settings.s3_endpoint_url)
         origin = f"{endpoint.scheme}://{endpoint.netloc}" if settings.s3_endpoint_url else "https://*.amazonaws.com"
         app.config["CSP_CONNECT_SRC"] = [origin]
+    app.session_interface = SocketSessions()
     socketio.init_app(
         app,
         async_mode="threading",

@@ -51,6 +51,13 @@ def _scope_reads(state: ORMExecuteState) -> None:
     )
 
 
+def guard_write(session: Session, tenant_id: int) -> None:
+    """The check of ``_guard_writes`` for a row written with a Core statement, beside the ORM."""
+    scoped = session.info.get(TENANT_KEY)
+    if scoped is not None and tenant_id != scoped:
+        raise CrossTenantWrite(f"a row of tenant {tenant_id} was about to be written for tenant {scoped}")
+
+
 @event.listens_for(Session, "before_flush")
 def _guard_writes(session: Session, flush_context: Any, instances: Any) -> None:
     tenant_id = session.info.get(TENANT_KEY)

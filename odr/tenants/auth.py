@@ -2,20 +2,24 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import timedelta
 
 from flask import Flask, abort, current_app, g, redirect, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import login_user, logout_user
+from sqlalchemy import bindparam, inspect, select
 from sqlalchemy.exc import OperationalError
 from werkzeug.wrappers import Response
 
+from odr.platform.db import after_commit, utcnow
 from odr.platform.errors import json_error, wants_json
 from odr.platform.extensions import db, login_manager
-from odr.platform.gateway import after_each_event
+from odr.platform.gateway import after_each_event, on_disconnect, socket_user_loader
 from odr.platform.security import is_local_path
-from odr.tenants.models import User
-from odr.tenants.sessions import end_session, resolve_session, start_session, touch_session
+from odr.platform.tokens import hash_token
+from odr.tenants.models import User, UserSession
+from odr.tenants.sessions import TOUCH_EVERY, end_session, resolve_session, start_session, touch_session
 
 SESSION_KEY = "sid"
 
@@ -51,6 +55,64 @@ def load_user(user_id: str) -> User | None:
         # request (often the same browser's) wrote since it began: a 500 instead of the page.
         g.touch_session_id = row.id
     return row.user
+
+
+# A socket's messages reuse the user its earlier event loaded, while one indexed read of the session
+# and the user's row finds them unchanged: loading the user with its tenant and organisation was a
+# quarter of a message's time. Anything else (ended, revoked, idle, the user changed) goes the
+# whole way through ``load_user`` again. Kept per socket, dropped when it goes.
+_sessions, _users = UserSession.__table__, User.__table__
+_JUDGED = (_users.c.public_id, _users.c.email, _users.c.full_name, _users.c.role, _users.c.organisation_id,
+           _users.c.locale, _users.c.is_active)
+_SOCKET_CHECK = (
+    select(_sessions.c.id, _sessions.c.last_seen_at, _sessions.c.created_at, _sessions.c.revoked_at, *_JUDGED)
+    .join(_users, _users.c.id == _sessions.c.user_id)
+    .where(_sessions.c.token_hash == bindparam("token_hash"))
+)
+
+
+@dataclass(frozen=True)
+class _Kept:
+    token: str
+    judged: tuple[object, ...]
+    user: User
+
+
+_kept: dict[str, _Kept] = {}  # by socket id; single dict operations, safe between threads
+
+
+@socket_user_loader
+def socket_user(sid: str) -> None:
+    """Make ``current_user`` the user of socket ``sid``'s session for this event, as ``load_user``
+    would, reusing the socket's user object when its session and row are as they were."""
+    token = session.get(SESSION_KEY)
+    row = None
+    if token:
+        row = db.session.connection().execute(_SOCKET_CHECK, {"token_hash": hash_token(token)}).one_or_none()
+    kept = _kept.get(sid)
+    if row is not None and kept is not None and kept.token == token and tuple(row[4:]) == kept.judged \
+            and not (inspect(kept.user).detached and inspect(kept.user).expired_attributes):
+        settings = current_app.config["ODR"]
+        now = utcnow()
+        if (row.revoked_at is None and row.is_active
+                and now - row.last_seen_at <= timedelta(minutes=settings.session_idle_minutes)
+                and now - row.created_at <= timedelta(hours=settings.session_max_hours)):
+            if now - row.last_seen_at > TOUCH_EVERY:
+                g.touch_session_id = row.id
+            g._login_user = kept.user  # flask-login's place for the request's user
+            return
+    _kept.pop(sid, None)
+    user = load_user(str(session.get("_user_id") or "")) if token else None
+    g._login_user = user if user is not None else login_manager.anonymous_user()
+    if user is not None and row is not None and str(row.public_id) == user.get_id():
+        # Kept once the event commits: a rollback expires the objects of its session, this one too.
+        entry = _Kept(token, tuple(row[4:]), user)
+        after_commit(db.session, lambda: _kept.__setitem__(sid, entry))
+
+
+@on_disconnect
+def _forget_socket_user(sid: str) -> None:
+    _kept.pop(sid, None)
 
 
 @after_each_event

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.orm import Session
 
 from odr.platform.db import utcnow
@@ -12,6 +12,9 @@ from odr.platform.tokens import hash_token, new_token
 from odr.tenants.models import User, UserSession
 
 TOUCH_EVERY = timedelta(seconds=60)
+# Built once: every request and every socket event runs it, and a statement made anew each time
+# costs its construction and cache key again.
+_BY_TOKEN = select(UserSession).where(UserSession.token_hash == bindparam("token_hash"))
 
 
 def start_session(session: Session, user: User, *, ip: str | None, user_agent: str | None) -> str:
@@ -37,7 +40,7 @@ def resolve_session(
 
     A session idle for longer than ``idle`` or older than ``absolute`` is ended here.
     """
-    row = session.scalar(select(UserSession).where(UserSession.token_hash == hash_token(token)))
+    row = session.scalar(_BY_TOKEN, {"token_hash": hash_token(token)})
     if row is None or row.revoked_at is not None or not row.user.is_active:
         return None, False
     now = utcnow()

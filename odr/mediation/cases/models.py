@@ -16,8 +16,10 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    update,
 )
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy import event as orm_event
+from sqlalchemy.orm import Mapped, Session, attributes, mapped_column, relationship
 
 from odr.mediation.cases.states import CaseState
 from odr.platform.db import Base, PublicIdMixin, TimestampMixin, only_on, utcnow
@@ -155,6 +157,10 @@ class Case(TenantScoped, PublicIdMixin, TimestampMixin, Base):
     overdue_from: Mapped[datetime | None]
 
     last_seq: Mapped[int] = mapped_column(default=0)
+    # Moves whenever who may see or write what in the case may have changed (its state, mediator,
+    # customer, insurer, shuttle-only mode, representatives): whoever keeps a judgement of access
+    # between requests (a room's socket) compares it with this. Kept by the flush hook below.
+    access_version: Mapped[int] = mapped_column(default=0, server_default="0")
     # The room: parties speak only in their caucus while the mediator keeps it shuttle-only.
     shuttle_only: Mapped[bool] = mapped_column(default=False)
     closed_at: Mapped[datetime | None]
@@ -227,3 +233,35 @@ class Representative(TenantScoped, TimestampMixin, Base):
     removed_at: Mapped[datetime | None]
 
     user: Mapped[User | None] = relationship(foreign_keys=[user_id], lazy="joined")
+
+
+# What the access rules (``odr.mediation.cases.policy``) read of a case.
+ACCESS_FIELDS = ("state", "mediator_id", "customer_id", "organisation_id", "shuttle_only", "tenant_id")
+_REPRESENTATIVE_FIELDS = ("user_id", "side", "removed_at", "case_id")
+
+
+@orm_event.listens_for(Session, "before_flush")
+def _move_access_versions(session: Session, flush_context: Any, instances: Any) -> None:
+    """Move ``access_version`` of every case whose access changes in this flush.
+
+    The version is raised in SQL (``access_version + 1``), so two transactions changing one case
+    at once both move it. Bulk UPDATEs of these columns must move it themselves.
+    """
+    through_representatives: set[int] = set()
+    for obj in session.dirty:
+        if isinstance(obj, Case):
+            if any(attributes.get_history(obj, key).has_changes() for key in ACCESS_FIELDS):
+                obj.access_version = Case.access_version + 1  # type: ignore[assignment]
+        elif isinstance(obj, Representative) and any(
+                attributes.get_history(obj, key).has_changes() for key in _REPRESENTATIVE_FIELDS):
+            moved = attributes.get_history(obj, "case_id")
+            through_representatives.update(i for i in (obj.case_id, *moved.deleted) if i is not None)
+    for obj in (*session.new, *session.deleted):
+        if isinstance(obj, Representative) and obj.case_id is not None:
+            through_representatives.add(obj.case_id)
+    if through_representatives:
+        session.connection().execute(
+            update(Case.__table__)
+            .where(Case.__table__.c.id.in_(sorted(through_representatives)))
+            .values(access_version=Case.__table__.c.access_version + 1)
+        )

@@ -208,18 +208,23 @@ def link_customer(session: Session, user: User) -> int:
     """A customer joined: link them to the open cases referred with their e-mail (called on redemption)."""
     if user.role is not Role.CUSTOMER:
         return 0
+    # Bulk UPDATEs: they move the cases' access_version themselves (the flush hook does not see them).
     result = session.execute(
         update(Case)
         .where(Case.tenant_id == user.tenant_id, Case.customer_email == user.email, Case.customer_id.is_(None))
-        .values(customer_id=user.id)
+        .values(customer_id=user.id, access_version=Case.access_version + 1)
+        .execution_options(synchronize_session=False)
+    )
+    joining = (Representative.tenant_id == user.tenant_id, Representative.email == user.email,
+               Representative.user_id.is_(None), Representative.removed_at.is_(None))
+    session.execute(
+        update(Case)
+        .where(Case.id.in_(select(Representative.case_id).where(*joining)))
+        .values(access_version=Case.access_version + 1)
         .execution_options(synchronize_session=False)
     )
     session.execute(
-        update(Representative)
-        .where(Representative.tenant_id == user.tenant_id, Representative.email == user.email,
-               Representative.user_id.is_(None), Representative.removed_at.is_(None))
-        .values(user_id=user.id)
-        .execution_options(synchronize_session=False)
+        update(Representative).where(*joining).values(user_id=user.id).execution_options(synchronize_session=False)
     )
     return result.rowcount or 0
 

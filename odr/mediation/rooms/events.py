@@ -17,16 +17,17 @@ from flask_socketio import join_room, leave_room
 
 from odr.mediation.cases.models import Case
 from odr.mediation.cases.policy import visible_channels
-from odr.mediation.events import CHANNELS
-from odr.mediation.rooms import broadcast, presence, services
+from odr.mediation.events import CHANNELS, AccessMoved
+from odr.mediation.rooms import broadcast, presence, seats, services
 from odr.mediation.rooms.presenting import message_view, synced_view
+from odr.mediation.rooms.seats import Seat
 from odr.platform.db import write_intent
-from odr.platform.errors import Conflict, NotFound, ServiceError
+from odr.platform.errors import Conflict, Forbidden, NotFound, ServiceError
 from odr.platform.extensions import db, socketio
 from odr.platform.gateway import ROOMS_NAMESPACE, on_disconnect, socket_event
 
-# The cases each socket has joined, public id to internal id (a socket lives in one process).
-_joined: dict[str, dict[str, int]] = {}
+# The seats each socket holds, by the case's public id (a socket lives in one process).
+_joined: dict[str, dict[str, Seat]] = {}
 _joined_lock = threading.Lock()
 
 
@@ -34,28 +35,50 @@ def _sid() -> str:
     return request.sid  # type: ignore[attr-defined, no-any-return]
 
 
+def _held(key: str) -> Seat:
+    with _joined_lock:
+        seat = _joined.get(_sid(), {}).get(key)
+    if seat is None:
+        raise Conflict(str(_l("Join the case room first.")))
+    return seat
+
+
+def _take_seat(case: Case) -> Seat:
+    seat = seats.seat_for(current_user, case)
+    with _joined_lock:
+        _joined.setdefault(_sid(), {})[seat.case_public_id] = seat
+    return seat
+
+
 def _case(data: dict[str, Any]) -> Case:
     """The case named by the event, if this socket joined it and its user may still be there.
 
-    Access is checked again on every event; a socket whose user lost access to the case, or to one
+    Access is judged again on every event; a socket whose user lost access to the case, or to one
     of its channels, leaves those rooms here, so broadcasts stop reaching it.
     """
     key = str(data.get("case") or "")
-    with _joined_lock:
-        case_id = _joined.get(_sid(), {}).get(key)
-    if case_id is None:
-        raise Conflict(str(_l("Join the case room first.")))
+    held = _held(key)
     try:
         case = services.room_case(db.session, current_user, key)
     except ServiceError:
         for channel in CHANNELS:
-            leave_room(broadcast.room(case_id, channel))
+            leave_room(broadcast.room(held.case_id, channel))
         with _joined_lock:
             _joined.get(_sid(), {}).pop(key, None)
         raise
     for channel in set(CHANNELS) - visible_channels(current_user, case):
         leave_room(broadcast.room(case.id, channel))
+    _take_seat(case)
     return case
+
+
+def _seat(data: dict[str, Any]) -> Seat:
+    """The socket's seat in the case named by the event, kept from earlier events (``seats.py``)."""
+    key = str(data.get("case") or "")
+    seat = _held(key)
+    if seat.held_by(current_user):
+        return seat
+    return _held(str(_case(data).public_id))
 
 
 @socket_event("join")
@@ -65,8 +88,7 @@ def _join(data: dict[str, Any]) -> dict[str, Any]:
     for channel in state.channels:
         join_room(broadcast.room(case.id, channel))
     presence.enter(db.session, current_user, case, _sid())
-    with _joined_lock:
-        _joined.setdefault(_sid(), {})[str(case.public_id)] = case.id
+    _take_seat(case)
     broadcast.presence_after_commit(db.session, case)
     return {
         "case": str(case.public_id),
@@ -91,10 +113,14 @@ def _leave(data: dict[str, Any]) -> dict[str, Any]:
     return {}
 
 
-@socket_event("send", burst=20, rate=5)
+@socket_event("send", burst=20, rate=5, reuse_user=True)
 def _send(data: dict[str, Any]) -> dict[str, Any]:
-    case = _case(data)
-    message, created = services.post_message(db.session, current_user, case, data)
+    try:
+        message, created = services.post_message(db.session, current_user, _seat(data), data)
+    except (AccessMoved, Forbidden):
+        # The seat may be out of date (nothing was written): judge again from the case, once.
+        seat = _held(str(_case(data).public_id))
+        message, created = services.post_message(db.session, current_user, seat, data)
     return {"seq": message.seq, "duplicate": not created, "message": message_view(message)}
 
 

@@ -14,15 +14,14 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import and_, func, select
+from sqlalchemy import and_, bindparam, func, insert, select
 from sqlalchemy.orm import Session, joinedload
 
 from odr.mediation.cases.models import Case
 from odr.mediation.cases.policy import visible_channels
-from odr.mediation.events import CAUCUS_CUSTOMER, CAUCUS_INSURER, JOINT, CaseEvent, actor_label, append_event
+from odr.mediation.events import CAUCUS_CUSTOMER, CAUCUS_INSURER, JOINT, CaseEvent, append_event
 from odr.mediation.rooms.models import Message, ReadMark
 from odr.mediation.rooms.policy import may_post_in
-from odr.mediation.rooms.presenting import role_key
 from odr.mediation.rooms.schemas import (
     CarrySchema,
     ModeSchema,
@@ -31,6 +30,7 @@ from odr.mediation.rooms.schemas import (
     SendSchema,
     SyncSchema,
 )
+from odr.mediation.rooms.seats import Seat, seat_for
 from odr.platform.db import utcnow
 from odr.platform.errors import Conflict, Forbidden, NotFound, public_key
 from odr.platform.permissions import can, require
@@ -96,48 +96,71 @@ def room_state(session: Session, actor: User, case: Case) -> RoomState:
 # Writing ---------------------------------------------------------------------------------------------
 
 
-def post_message(session: Session, actor: User, case: Case, data: dict[str, Any]) -> tuple[Message, bool]:
+_messages = Message.__table__
+_EXISTING = select(_messages.c.id).where(
+    _messages.c.case_id == bindparam("case"), _messages.c.author_id == bindparam("author"),
+    _messages.c.client_id == bindparam("client_id"))
+_INSERT = insert(_messages)
+_SEND = SendSchema()  # one instance: making a schema copies its fields, and loading changes nothing of it
+
+
+def post_message(session: Session, actor: User, where: Case | Seat, data: dict[str, Any]) -> tuple[Message, bool]:
     """Store a message once per client id; returns it and whether it is new.
 
+    :param where: the case, or the seat a socket keeps in it (``seats.py``), judged for ``actor``
     :param data: ``channel``, ``client_id`` (chosen by the sender's browser) and ``text``
     """
-    values = load(SendSchema(), {**data, "case": str(case.public_id)})
-    existing = session.scalar(select(Message).where(
-        Message.case_id == case.id, Message.author_id == actor.id, Message.client_id == values["client_id"]))
+    seat = where if isinstance(where, Seat) else seat_for(actor, where)
+    values = load(_SEND, {**data, "case": seat.case_public_id})
+    existing = session.connection().execute(
+        _EXISTING, {"case": seat.case_id, "author": actor.id, "client_id": values["client_id"]}).scalar()
     if existing is not None:
-        return existing, False
-    require(actor, "rooms.post", case)
+        return session.get_one(Message, existing), False
+    if not seat.may_post:
+        raise Forbidden(str(_l("You are not allowed to do this.")))
     channel = values["channel"]
-    if not may_post_in(actor, case, channel):
-        if channel == JOINT and case.shuttle_only:
+    if channel not in seat.postable:
+        if channel == JOINT and seat.joint_closed():
             raise Forbidden(str(_l("The mediator is speaking with each side separately for now; write in your "
                                    "private channel with the mediator.")))
         raise Forbidden(str(_l("You cannot write in that channel.")))
-    return _store(session, actor, case, channel, values["text"], client_id=values["client_id"]), True
+    loaded = where if isinstance(where, Case) else None
+    return _store(session, actor, seat, channel, values["text"], client_id=values["client_id"], case=loaded), True
 
 
-def _store(session: Session, actor: User, case: Case, channel: str, text: str, *, client_id: str,
-           kind: str = "message.posted", carried_from: Message | None = None) -> Message:
+def _store(session: Session, actor: User, seat: Seat, channel: str, text: str, *, client_id: str,
+           kind: str = "message.posted", carried_from: Message | None = None, case: Case | None = None) -> Message:
+    """Write the message and its event: two Core INSERTs beside the numbering, no unit of work.
+
+    The returned message is not in the session (later reads load it); it carries what the views show.
+    :param case: the case when the caller has it loaded (its ``last_seq`` is kept up to date)
+    """
     message_id = uuid.uuid4()
     payload: dict[str, Any] = {"message": str(message_id), "sha256": text_hash(text), "length": len(text)}
     if carried_from is not None:
         payload.update(from_seq=carried_from.seq, from_channel=carried_from.channel,
                        original_author=carried_from.author_label)
-    label = actor_label(actor)
     message = Message(
-        public_id=message_id, tenant_id=case.tenant_id, case_id=case.id, channel=channel, author_id=actor.id,
-        author_label=label, client_id=client_id, text=text,
+        public_id=message_id, tenant_id=seat.stream.tenant_id, case_id=seat.case_id, channel=channel,
+        author_id=actor.id, author_label=seat.label, client_id=client_id, text=text,
         carried_from_seq=carried_from.seq if carried_from else None,
         carried_from_channel=carried_from.channel if carried_from else None,
         original_author_label=carried_from.author_label if carried_from else None,
+        retracted_at=None,
     )
     message.author = actor
-    event = append_event(session, case, kind, actor=actor, channel=channel, payload=payload,
-                         live={"message": message, "author_role": role_key(actor, case)})
+    event = append_event(session, case or seat.stream, kind, actor=actor, channel=channel, payload=payload,
+                         label=seat.label, live={"message": message, "author_role": seat.role})
     message.seq = event.seq
     message.created_at = event.created_at
-    session.add(message)
-    session.flush()
+    session.connection().execute(_INSERT, {
+        "public_id": message_id, "tenant_id": message.tenant_id, "case_id": message.case_id, "seq": message.seq,
+        "channel": channel, "author_id": actor.id, "author_label": message.author_label, "client_id": client_id,
+        "text": text, "retracted_at": None, "carried_from_seq": message.carried_from_seq,
+        "carried_from_channel": message.carried_from_channel,
+        "original_author_label": message.original_author_label,
+        "created_at": message.created_at,
+    })
     return message
 
 
@@ -178,7 +201,8 @@ def carry(session: Session, actor: User, case: Case, data: dict[str, Any]) -> Me
     if target == source.channel or target not in visible_channels(actor, case) or target not in (
             JOINT, CAUCUS_INSURER, CAUCUS_CUSTOMER):
         raise Conflict(str(_l("Choose another channel to carry the message to.")))
-    return _store(session, actor, case, target, source.text, client_id=f"carry-{source.seq}-{target}"[:64],
+    return _store(session, actor, seat_for(actor, case), target, source.text,
+                  client_id=f"carry-{source.seq}-{target}"[:64], case=case,
                   kind="message.carried", carried_from=source)
 
 
