@@ -78,6 +78,11 @@ def _seat(data: dict[str, Any]) -> Seat:
     seat = _held(key)
     if seat.held_by(current_user):
         return seat
+    return _judged_again(data)
+
+
+def _judged_again(data: dict[str, Any]) -> Seat:
+    """The socket's seat after judging access from the case again (``_case`` takes the new seat)."""
     return _held(str(_case(data).public_id))
 
 
@@ -119,8 +124,7 @@ def _send(data: dict[str, Any]) -> dict[str, Any]:
         message, created = services.post_message(db.session, current_user, _seat(data), data)
     except (AccessMoved, Forbidden):
         # The seat may be out of date (nothing was written): judge again from the case, once.
-        seat = _held(str(_case(data).public_id))
-        message, created = services.post_message(db.session, current_user, seat, data)
+        message, created = services.post_message(db.session, current_user, _judged_again(data), data)
     return {"seq": message.seq, "duplicate": not created, "message": message_view(message)}
 
 

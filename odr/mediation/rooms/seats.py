@@ -29,10 +29,9 @@ def _judged(user: User) -> tuple[object, ...]:
 
 @dataclass(frozen=True)
 class Seat:
-    """One user's place in one case's room, as judged at ``version`` of the case's access."""
+    """One user's place in one case's room, as judged at the case's access version (``stream``)."""
 
     stream: Stream
-    version: int
     user: tuple[object, ...]
     channels: frozenset[str]
     postable: frozenset[str]
@@ -64,6 +63,6 @@ def seat_for(user: User, case: Case) -> Seat:
     may_post = can(user, "rooms.post", case)
     postable = frozenset(c for c in channels if may_post and may_post_in(user, case, c))
     stream = Stream(case.id, case.tenant_id, str(case.public_id), access_version=case.access_version)
-    return Seat(stream=stream, version=case.access_version, user=_judged(user), channels=channels,
+    return Seat(stream=stream, user=_judged(user), channels=channels,
                 postable=postable, may_post=may_post, shuttle_only=case.shuttle_only, role=role_key(user, case),
                 label=actor_label(user))
