@@ -19,7 +19,14 @@ from odr.platform.gateway import after_each_event, on_disconnect, socket_user_lo
 from odr.platform.security import is_local_path
 from odr.platform.tokens import hash_token
 from odr.tenants.models import User, UserSession
-from odr.tenants.sessions import TOUCH_EVERY, end_session, resolve_session, start_session, touch_session
+from odr.tenants.sessions import (
+    end_session,
+    expired,
+    resolve_session,
+    start_session,
+    touch_due,
+    touch_session,
+)
 
 SESSION_KEY = "sid"
 
@@ -32,18 +39,19 @@ def init_app(app: Flask) -> None:
     app.after_request(save_session_state)
 
 
+def _limits() -> tuple[timedelta, timedelta]:
+    """How long a session may stay idle, and live at all (the settings)."""
+    settings = current_app.config["ODR"]
+    return timedelta(minutes=settings.session_idle_minutes), timedelta(hours=settings.session_max_hours)
+
+
 def load_user(user_id: str) -> User | None:
     """The user of this browser's live session, or None (signed out, idle, revoked...)."""
     token = session.get(SESSION_KEY)
     if not token:
         return None
-    settings = current_app.config["ODR"]
-    row, touch = resolve_session(
-        db.session,
-        token,
-        idle=timedelta(minutes=settings.session_idle_minutes),
-        absolute=timedelta(hours=settings.session_max_hours),
-    )
+    idle, absolute = _limits()
+    row, touch = resolve_session(db.session, token, idle=idle, absolute=absolute)
     if row is None:
         g.save_session_state = True  # an idle session was just ended: keep that
         return None
@@ -92,12 +100,11 @@ def socket_user(sid: str) -> None:
     kept = _kept.get(sid)
     if row is not None and kept is not None and kept.token == token and tuple(row[4:]) == kept.judged \
             and not (inspect(kept.user).detached and inspect(kept.user).expired_attributes):
-        settings = current_app.config["ODR"]
+        idle, absolute = _limits()
         now = utcnow()
-        if (row.revoked_at is None and row.is_active
-                and now - row.last_seen_at <= timedelta(minutes=settings.session_idle_minutes)
-                and now - row.created_at <= timedelta(hours=settings.session_max_hours)):
-            if now - row.last_seen_at > TOUCH_EVERY:
+        if row.revoked_at is None and row.is_active and not expired(
+                row.last_seen_at, row.created_at, idle=idle, absolute=absolute, now=now):
+            if touch_due(row.last_seen_at, now):
                 g.touch_session_id = row.id
             g._login_user = kept.user  # flask-login's place for the request's user
             return

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from sqlalchemy import bindparam, select, update
 from sqlalchemy.orm import Session
@@ -44,11 +44,22 @@ def resolve_session(
     if row is None or row.revoked_at is not None or not row.user.is_active:
         return None, False
     now = utcnow()
-    if now - row.last_seen_at > idle or now - row.created_at > absolute:
+    if expired(row.last_seen_at, row.created_at, idle=idle, absolute=absolute, now=now):
         row.revoked_at = now
         session.flush()
         return None, False
-    return row, now - row.last_seen_at > TOUCH_EVERY
+    return row, touch_due(row.last_seen_at, now)
+
+
+def expired(last_seen_at: datetime, created_at: datetime, *, idle: timedelta, absolute: timedelta,
+            now: datetime) -> bool:
+    """Whether a session seen last at ``last_seen_at`` and opened at ``created_at`` has run out."""
+    return now - last_seen_at > idle or now - created_at > absolute
+
+
+def touch_due(last_seen_at: datetime, now: datetime) -> bool:
+    """Whether a session's last-seen time is old enough to be written again."""
+    return now - last_seen_at > TOUCH_EVERY
 
 
 def touch_session(session: Session, session_id: int) -> None:
