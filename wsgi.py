@@ -1,5 +1,5 @@
 """The WSGI entry point: ``app = create_app()`` for any WSGI server."""
 
-from odr.platform.app import create_app
+from odr.app import create_app
 
 app = create_app()

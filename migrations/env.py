@@ -6,7 +6,7 @@ from alembic import context
 from flask import current_app
 
 from odr.platform.db import schema_filter
-from odr.platform.models import all_metadata
+from odr.app.models import all_metadata
 
 config = context.config
 target_metadata = all_metadata()

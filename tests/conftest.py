@@ -17,7 +17,8 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session
 
-from odr.platform.app import create_app
+from odr.app import create_app
+from odr.mediation.core.kinds import EventKinds, register_kinds
 from odr.platform.config import Settings
 from odr.platform.extensions import db, limiter
 from odr.platform.tenancy import set_tenant
@@ -85,11 +86,17 @@ def _cheap_password_hashing() -> Iterator[None]:
     passwords._hasher = production
 
 
+# A kind of the tests' own, for entries whose content does not matter (a chain to tamper with).
+TEST_KINDS = EventKinds()
+NOTE = TEST_KINDS.declare("note.added", lambda payload, case: ("A note", ""))
+
+
 @pytest.fixture(scope="session")
 def app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Flask]:
     """The platform on a freshly migrated database."""
     tmp = tmp_path_factory.mktemp("app")
     app = create_app(test_settings(tmp, database_url(tmp, f"t_{worker_id()}")))
+    register_kinds(TEST_KINDS)
     with app.app_context():
         upgrade()
     yield app

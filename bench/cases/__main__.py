@@ -49,7 +49,7 @@ def bench_database(server_url: str) -> contextlib.AbstractContextManager[str]:
 
 
 def make_app(env: dict[str, str]) -> Any:
-    from odr.platform.app import create_app
+    from odr.app import create_app
     from odr.platform.config import Settings
 
     return create_app(Settings.from_env(environ={k: v for k, v in env.items() if k.startswith("ODR_")}))

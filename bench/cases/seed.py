@@ -22,18 +22,19 @@ from typing import Any
 from sqlalchemy import func, insert, select, text
 from sqlalchemy.orm import Session
 
-from odr.mediation.cases.models import (
+from odr.mediation.core.events import GENESIS, CaseEvent, actor_label, chain_hash, entry_body
+from odr.mediation.core.models import (
     Case,
     ComplaintCategory,
     ProductLine,
     ReferenceCounter,
     ServiceKind,
 )
-from odr.mediation.cases.states import ACTIVE, CaseState
-from odr.mediation.deadlines import clock, overdue, schedule
+from odr.mediation.core.states import ACTIVE, CaseState
+from odr.mediation.deadlines import overdue, schedule
 from odr.mediation.deadlines.models import Deadline, DeadlineKind, DeadlineStatus
 from odr.mediation.deadlines.policy_defaults import TIER_OWNERS, setting, tier_days
-from odr.mediation.events import GENESIS, CaseEvent, actor_label, chain_hash, entry_body
+from odr.platform import calendar as clock
 from odr.platform.tenancy import set_tenant
 from odr.tenants import services
 from odr.tenants.models import Organisation, Role, Tenant, User
@@ -305,7 +306,7 @@ def seed(session: Session, *, cases: int = 100_000, due: int = 10_000, now: date
 
 
 def main() -> None:
-    from odr.platform.app import create_app
+    from odr.app import create_app
     from odr.platform.extensions import db
 
     app = create_app()

@@ -549,7 +549,7 @@ def profile(
     """The in-process profile of the dashboard, with the served instance's settings."""
     from bench.http import bare
     from bench.http.profiling import profile_dashboard
-    from odr.platform.app import create_app
+    from odr.app import create_app
     from odr.platform.config import Settings
 
     environ = {k: v for k, v in env.items() if k.startswith("ODR_")}

@@ -71,7 +71,7 @@ def worker_rss(pid: int) -> int:
 def seed_world(env: dict[str, str], rooms: int) -> World:
     """Seed the rooms in-process, on the database of ``env``."""
     from bench.rooms.seed import seed
-    from odr.platform.app import create_app
+    from odr.app import create_app
     from odr.platform.config import Settings
     from odr.platform.extensions import db
 

@@ -59,8 +59,8 @@ def _timed(spent: Counter[str]) -> Iterator[None]:
 
 def split_send(environ: dict[str, str], world: World, sends: int = 300) -> list[str]:
     """Time ``sends`` messages through the room's handler; the milliseconds per send, part by part."""
+    from odr.app import create_app
     from odr.platform import gateway
-    from odr.platform.app import create_app
     from odr.platform.config import Settings
     from odr.platform.extensions import db, socketio
 

@@ -125,7 +125,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.rooms.seed", description=__doc__.split("\n\n")[0])
     parser.add_argument("--rooms", type=int, default=1, help="open cases to make")
     args = parser.parse_args(argv)
-    from odr.platform.app import create_app
+    from odr.app import create_app
 
     print(seed(create_app(), args.rooms).to_json())
     return 0

@@ -159,7 +159,7 @@ def main(argv: list[str] | None = None) -> int:
         with sqlite3.connect(database) as conn:  # the demo tenant takes files this large
             conn.execute("UPDATE tenants SET policy = json_set(coalesce(policy, '{}'), '$.documents', "
                          "json(?))", (json.dumps({"max_bytes": (args.megabytes + 10) * 1024 * 1024}),))
-        from odr.mediation.cases.models import Case
+        from odr.mediation.core.models import Case
 
         engine = create_engine(f"sqlite:///{database}")
         with engine.connect() as conn:

@@ -1,40 +1,12 @@
-"""The ``odr`` command: Flask's CLI bound to the factory, plus serve, worker and demo."""
+"""The platform's commands: ``odr serve`` and ``odr worker``."""
 
 from __future__ import annotations
 
 import click
-from flask import Flask, current_app
-from flask.cli import FlaskGroup, with_appcontext
+from flask import current_app
+from flask.cli import with_appcontext
 
 from odr.platform.jobs import jobs
-
-
-def _create_app() -> Flask:
-    from odr.platform.app import create_app
-
-    return create_app()
-
-
-@click.group(cls=FlaskGroup, create_app=_create_app, add_default_commands=True, load_dotenv=True)
-def main() -> None:
-    """odr: online dispute resolution."""
-
-
-def register_commands(app: Flask) -> None:
-    """Attach every domain's commands to the app's CLI."""
-    from odr.mediation.cli import audit_cli, deadlines_cli
-    from odr.mediation.documents.cli import documents_cli
-    from odr.platform.demo import demo
-    from odr.tenants.cli import tenant_cli, user_cli
-
-    app.cli.add_command(serve)
-    app.cli.add_command(worker)
-    app.cli.add_command(demo)
-    app.cli.add_command(tenant_cli)
-    app.cli.add_command(user_cli)
-    app.cli.add_command(audit_cli)
-    app.cli.add_command(deadlines_cli)
-    app.cli.add_command(documents_cli)
 
 
 @click.command()

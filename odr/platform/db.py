@@ -249,3 +249,9 @@ def _run_after_commit(session: Session) -> None:
 def _drop_after_commit(session: Session, previous_transaction: Any) -> None:
     if previous_transaction.parent is None:
         session.info.pop("after_commit", None)
+
+
+def listen_once(target: Any, name: str, fn: Callable[..., Any]) -> None:
+    """``event.listen(target, name, fn)`` unless ``fn`` listens already (apps are built many times)."""
+    if not event.contains(target, name, fn):
+        event.listen(target, name, fn)

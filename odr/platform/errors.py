@@ -30,11 +30,25 @@ class ServiceError(Exception):
         self.fields = fields or {}
 
 
+# The one message of a refused form or body; each field says what to fix.
+FIELDS_NEED_CORRECTING = lazy_gettext("Some fields need to be corrected.")
+
+
 class ValidationFailed(ServiceError):
     """Input failed validation; ``fields`` says what to fix."""
 
     status = 400
     code = "validation_failed"
+
+    @classmethod
+    def on_fields(cls, fields: dict[str, list[str]]) -> ValidationFailed:
+        """The refusal of a form or a body whose ``fields`` need correcting, each with its messages."""
+        return cls(str(FIELDS_NEED_CORRECTING), {name: [str(m) for m in messages] for name, messages in fields.items()})
+
+    @classmethod
+    def on_field(cls, field: str, message: Any) -> ValidationFailed:
+        """The refusal of one field, with its message."""
+        return cls.on_fields({field: [str(message)]})
 
 
 class NotFound(ServiceError):
@@ -99,7 +113,7 @@ HTTP_CODES = {
     405: ("method_not_allowed", lazy_gettext("That method is not allowed here.")),
     413: ("too_large", lazy_gettext("The request is too large.")),
     415: ("unsupported_media_type", lazy_gettext("Send JSON with Content-Type application/json.")),
-    422: ("validation_failed", lazy_gettext("Some fields need to be corrected.")),
+    422: ("validation_failed", FIELDS_NEED_CORRECTING),
     429: ("rate_limited", lazy_gettext("Too many attempts.")),
     500: ("server_error", lazy_gettext("Something went wrong on our side.")),
 }

@@ -61,29 +61,26 @@ class _Buckets:
 
 
 buckets = _Buckets()
-_events: dict[str, Callable[..., Any]] = {}
 _after_event: list[Callable[[], None]] = []
 _on_disconnect: list[Callable[[str], None]] = []
-_socket_user: Callable[[str], None] | None = None
+_socket_user: list[Callable[[str], None]] = []  # at most one
 
 
-def after_each_event(fn: Callable[[], None]) -> Callable[[], None]:
-    """Register ``fn`` to run after every socket event (the session's last-seen time is kept so)."""
-    _after_event.append(fn)
-    return fn
+def after_each_event(fn: Callable[[], None]) -> None:
+    """Run ``fn`` after every socket event (the session's last-seen time is kept so); once per ``fn``."""
+    if fn not in _after_event:
+        _after_event.append(fn)
 
 
-def on_disconnect(fn: Callable[[str], None]) -> Callable[[str], None]:
-    """Register ``fn(sid)`` to run when a socket goes away."""
-    _on_disconnect.append(fn)
-    return fn
+def on_disconnect(fn: Callable[[str], None]) -> None:
+    """Run ``fn(sid)`` when a socket goes away; once per ``fn``."""
+    if fn not in _on_disconnect:
+        _on_disconnect.append(fn)
 
 
-def socket_user_loader(fn: Callable[[str], None]) -> Callable[[str], None]:
-    """Register ``fn(sid)``, which sets the user of an event that reuses its socket's user (``reuse_user``)."""
-    global _socket_user  # noqa: PLW0603 - one loader, registered once by the sign-in domain
-    _socket_user = fn
-    return fn
+def socket_user_loader(fn: Callable[[str], None]) -> None:
+    """Let ``fn(sid)`` set the user of an event that reuses its socket's user (``reuse_user``)."""
+    _socket_user[:] = [fn]
 
 
 class SocketSessions(SecureCookieSessionInterface):
@@ -117,7 +114,6 @@ def _refusal(code: str, message: str) -> SocketRefused:
     return SocketRefused(message, error_body(code, message))
 
 
-@socketio.on("connect", namespace=ROOMS_NAMESPACE)
 def _connect(auth: object = None) -> None:
     if not origin_allowed(request.headers.get("Origin")):
         log.info("socket refused: origin %s", request.headers.get("Origin"))
@@ -127,7 +123,6 @@ def _connect(auth: object = None) -> None:
     log.info("socket connected for user %s", current_user.get_id())
 
 
-@socketio.on("disconnect", namespace=ROOMS_NAMESPACE)
 def _disconnect(reason: object = None) -> None:
     sid = request.sid  # type: ignore[attr-defined]
     buckets.forget(sid)
@@ -138,9 +133,12 @@ def _disconnect(reason: object = None) -> None:
             log.exception("cleaning up after socket %s failed", sid)
 
 
+Handler = Callable[[dict[str, Any]], dict[str, Any] | None]
+
+
 def socket_event(name: str, *, writes: bool = True, burst: int = BURST, rate: float = RATE,
-                 reuse_user: bool = False) -> Callable[..., Any]:
-    """Declare the handler of event ``name`` on the rooms namespace.
+                 reuse_user: bool = False) -> Callable[[Handler], Callable[..., Any]]:
+    """Wrap the handler of event ``name`` on the rooms namespace in the frame every event runs in.
 
     The handler receives the event's data (a dict) and returns a dict for the ack. It runs as the
     signed-in user, in their tenant, in one transaction committed when it returns; a ServiceError
@@ -153,7 +151,7 @@ def socket_event(name: str, *, writes: bool = True, burst: int = BURST, rate: fl
         refers to the user: the object is not in this event's session)
     """
 
-    def decorator(fn: Callable[[dict[str, Any]], dict[str, Any] | None]) -> Callable[..., Any]:
+    def decorator(fn: Handler) -> Callable[..., Any]:
         @wraps(fn)
         def handler(data: Any = None) -> dict[str, Any]:
             sid = request.sid  # type: ignore[attr-defined]
@@ -161,8 +159,8 @@ def socket_event(name: str, *, writes: bool = True, burst: int = BURST, rate: fl
                 return error_body("rate_limited", _("You are sending too fast. Wait a moment and try again."))
             with write_intent(writes):
                 try:
-                    if reuse_user and _socket_user is not None:
-                        _socket_user(sid)
+                    if reuse_user and _socket_user:
+                        _socket_user[0](sid)
                     if not current_user.is_authenticated:
                         disconnect()
                         return error_body("unauthenticated", _("Please sign in again."))
@@ -182,18 +180,42 @@ def socket_event(name: str, *, writes: bool = True, burst: int = BURST, rate: fl
                     log.exception("socket event %s failed", name)
                     return error_body("server_error", _("Something went wrong on our side. Please try again."))
 
-        _events[name] = handler
         return handler
 
     return decorator
 
 
-def register_socket_events() -> None:
-    """Bind every declared event to the Socket.IO server of the app being built.
+class SocketEvents:
+    """A domain's socket events, declared where they are handled; ``register_events`` serves them."""
 
-    Flask-SocketIO replays on each ``init_app`` only the handlers declared before its first one;
-    the domains declare theirs later, on import inside ``create_app``, so without this step a
-    second app in the process (tests, the benchmark's profiler) had a server without them.
-    """
-    for name, handler in _events.items():
+    def __init__(self) -> None:
+        self._handlers: dict[str, Callable[..., Any]] = {}
+
+    def on(self, name: str, **options: Any) -> Callable[[Handler], Handler]:
+        """Declare the handler of event ``name`` (``options`` as for ``socket_event``)."""
+
+        def decorator(fn: Handler) -> Handler:
+            if name in self._handlers:
+                raise ValueError(f"socket event {name!r} is declared twice")
+            self._handlers[name] = socket_event(name, **options)(fn)
+            return fn
+
+        return decorator
+
+    def items(self) -> list[tuple[str, Callable[..., Any]]]:
+        """The declared events and their framed handlers."""
+        return list(self._handlers.items())
+
+
+def register_events(events: SocketEvents) -> None:
+    """Serve ``events`` on the rooms namespace of the app being built (after ``socketio.init_app``:
+    Flask-SocketIO then binds them to that app's server only)."""
+    for name, handler in events.items():
         socketio.on_event(name, handler, namespace=ROOMS_NAMESPACE)
+
+
+def init_app(app: Flask) -> None:
+    """Accept and end connections on the rooms namespace of ``app``'s Socket.IO server."""
+    app.session_interface = SocketSessions()
+    socketio.on_event("connect", _connect, namespace=ROOMS_NAMESPACE)
+    socketio.on_event("disconnect", _disconnect, namespace=ROOMS_NAMESPACE)

@@ -27,18 +27,18 @@ class JobState:
     consumer: Consumer | None = None
 
 
-class JobQueue:
-    """Tasks are declared at import with ``@jobs.task``; each app binds them to its own huey."""
+class JobSet:
+    """A domain's jobs, declared where they are written; its ``register(app)`` hands them to ``jobs``."""
 
     def __init__(self) -> None:
-        self._tasks: dict[str, tuple[Task, dict[str, Any]]] = {}
-        self._periodic: dict[str, tuple[Task, dict[str, str]]] = {}
+        self.tasks: dict[str, tuple[Task, dict[str, Any]]] = {}
+        self.periodic_tasks: dict[str, tuple[Task, dict[str, str]]] = {}
 
     def task(self, retries: int = 5, retry_delay: int = 30) -> Callable[[Task], Task]:
         """Declare a task; it runs inside an application context. Tasks must be idempotent."""
 
         def decorator(fn: Task) -> Task:
-            self._tasks[_name(fn)] = (fn, {"retries": retries, "retry_delay": retry_delay})
+            self.tasks[_name(fn)] = (fn, {"retries": retries, "retry_delay": retry_delay})
             return fn
 
         return decorator
@@ -47,38 +47,44 @@ class JobQueue:
         """Declare a task that runs on a crontab schedule (``minute="*"``...)."""
 
         def decorator(fn: Task) -> Task:
-            self._periodic[_name(fn)] = (fn, schedule)
+            self.periodic_tasks[_name(fn)] = (fn, schedule)
             return fn
 
         return decorator
+
+
+class JobQueue:
+    """Each app binds the job sets its domains register to its own huey instance."""
 
     def init_app(self, app: Flask, url: str, *, immediate: bool) -> None:
         """Give ``app`` the huey instance ``url`` names."""
         app.extensions["odr.jobs"] = JobState(_make_huey(url, immediate=immediate))
 
-    def _state(self, app: Flask) -> JobState:
-        """The app's state, with every task declared so far bound to its huey."""
+    def register(self, app: Flask, jobset: JobSet) -> None:
+        """Bind ``jobset``'s tasks to ``app``'s huey; registering the same set again changes nothing."""
         state: JobState = app.extensions["odr.jobs"]
-        for name, (fn, options) in self._tasks.items():
+        for name, (fn, options) in jobset.tasks.items():
             if name not in state.wrapped:
                 state.wrapped[name] = state.huey.task(name=name, **options)(_in_app(app, fn))
-        for name, (fn, schedule) in self._periodic.items():
+        for name, (fn, schedule) in jobset.periodic_tasks.items():
             if name not in state.wrapped:
-                state.wrapped[name] = state.huey.periodic_task(crontab(**schedule), name=name)(
-                    _in_app(app, fn)
-                )
-        return state
+                state.wrapped[name] = state.huey.periodic_task(crontab(**schedule), name=name)(_in_app(app, fn))
+
+    def names(self, app: Flask) -> set[str]:
+        """The jobs ``app`` runs."""
+        return set(app.extensions["odr.jobs"].wrapped)
 
     def enqueue(self, fn: Task, *args: Any) -> None:
-        """Queue a run of the declared task ``fn`` with ``args`` (JSON-friendly values)."""
+        """Queue a run of the registered task ``fn`` with ``args`` (JSON-friendly values)."""
         name = _name(fn)
-        if name not in self._tasks:
-            raise KeyError(f"{name} is not a declared task")
-        self._state(current_app._get_current_object()).wrapped[name](*args)
+        state: JobState = current_app.extensions["odr.jobs"]
+        if name not in state.wrapped:
+            raise KeyError(f"{name} is not a registered task")
+        state.wrapped[name](*args)
 
     def start_consumer(self, app: Flask, workers: int = 2) -> None:
         """Run the jobs inside this process, in threads (the embedded mode)."""
-        state = self._state(app)
+        state: JobState = app.extensions["odr.jobs"]
         if state.huey.immediate:
             return
         state.consumer = state.huey.create_consumer(workers=workers, worker_type="thread", periodic=True)
@@ -99,7 +105,7 @@ class JobQueue:
 
     def run_worker(self, app: Flask, workers: int) -> None:
         """Run jobs until interrupted (``odr worker``)."""
-        state = self._state(app)
+        state: JobState = app.extensions["odr.jobs"]
         state.huey.create_consumer(workers=workers, worker_type="thread", periodic=True).run()
 
 

@@ -14,8 +14,10 @@ from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from odr.platform.db import Base, PublicIdMixin, TimestampMixin, after_commit, utcnow
 from odr.platform.extensions import db
-from odr.platform.jobs import jobs
+from odr.platform.jobs import JobSet, jobs
 from odr.platform.tenancy import TenantScoped
+
+JOBS = JobSet()
 
 log = logging.getLogger(__name__)
 
@@ -45,7 +47,7 @@ def queue_email(session: Session, *, tenant_id: int, to: str, subject: str, body
     return email
 
 
-@jobs.task(retries=5, retry_delay=60)
+@JOBS.task(retries=5, retry_delay=60)
 def deliver_email(email_id: int) -> None:
     """Send one outbox e-mail; a second run of the same id sends nothing."""
     with db.new_session() as session:
@@ -67,7 +69,7 @@ def deliver_email(email_id: int) -> None:
         session.commit()
 
 
-@jobs.periodic(minute="*")
+@JOBS.periodic(minute="*")
 def deliver_pending() -> None:
     """Pick up e-mails whose job was lost (a crash between commit and enqueue)."""
     with db.new_session() as session:

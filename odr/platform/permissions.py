@@ -1,10 +1,14 @@
-"""The one ``can(user, action, target)``: domains register their rules, everything asks here."""
+"""The one ``can(user, action, target)``: domains register their rules, everything asks here.
+
+A domain collects its rules where it writes them, in a ``Rules`` set, and its ``register(app)``
+hands the set to ``register_rules``: nothing is registered by being imported.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Any, Protocol, runtime_checkable
 
 from flask_babel import gettext as _
 
@@ -18,6 +22,15 @@ class Actor(Protocol):
     tenant_id: int
     role: Any
     is_active: bool
+
+
+@runtime_checkable
+class Owned(Protocol):
+    """What ``can()`` asks of a target: the tenant it belongs to (a tenant belongs to itself)."""
+
+    def owning_tenant_id(self) -> int:
+        """The id of the tenant the target belongs to."""
+        ...
 
 
 Rule = Callable[[Actor, Any], bool]
@@ -36,16 +49,34 @@ class Action:
 _REGISTRY: dict[str, Action] = {}
 
 
-def rule(name: str, *, target: str = "tenant", description: str = "") -> Callable[[Rule], Rule]:
-    """Register the rule deciding ``name``; each action is registered exactly once."""
+class Rules:
+    """A domain's rules, collected where they are written; ``register_rules`` makes them count."""
 
-    def decorator(fn: Rule) -> Rule:
-        if name in _REGISTRY:
-            raise ValueError(f"action {name!r} is registered twice")
-        _REGISTRY[name] = Action(name, target, fn, description or (fn.__doc__ or "").strip())
-        return fn
+    def __init__(self) -> None:
+        self._actions: dict[str, Action] = {}
 
-    return decorator
+    def rule(self, name: str, *, target: str = "tenant", description: str = "") -> Callable[[Rule], Rule]:
+        """Declare the rule deciding ``name``; each action is declared exactly once."""
+
+        def decorator(fn: Rule) -> Rule:
+            if name in self._actions:
+                raise ValueError(f"action {name!r} is declared twice")
+            self._actions[name] = Action(name, target, fn, description or (fn.__doc__ or "").strip())
+            return fn
+
+        return decorator
+
+    def __iter__(self) -> Iterator[Action]:
+        return iter(self._actions.values())
+
+
+def register_rules(rules: Rules) -> None:
+    """Make ``rules`` answer in ``can()``; registering the same set again changes nothing."""
+    for action in rules:
+        known = _REGISTRY.get(action.name)
+        if known is not None and known is not action:
+            raise ValueError(f"action {action.name!r} is registered twice")
+        _REGISTRY[action.name] = action
 
 
 def actions() -> dict[str, Action]:
@@ -54,10 +85,8 @@ def actions() -> dict[str, Action]:
 
 
 def _same_tenant(user: Actor, target: Any) -> bool:
-    tenant_id = getattr(target, "tenant_id", None)
-    if tenant_id is None and hasattr(target, "slug"):
-        tenant_id = target.id  # the target is the tenant itself
-    return tenant_id is None or tenant_id == user.tenant_id
+    """A target that belongs to a tenant must belong to the user's; anything else is no tenant's."""
+    return not isinstance(target, Owned) or target.owning_tenant_id() == user.tenant_id
 
 
 def can(user: Actor | None, action: str, target: Any = None) -> bool:

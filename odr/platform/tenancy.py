@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import ForeignKey, event
+from sqlalchemy import ForeignKey
 from sqlalchemy.orm import Mapped, ORMExecuteState, Session, declared_attr, mapped_column, with_loader_criteria
+
+from odr.platform.db import listen_once
 
 TENANT_KEY = "tenant_id"
 
@@ -21,6 +23,10 @@ class TenantScoped:
     def tenant_id(cls) -> Mapped[int]:  # noqa: N805 - declared_attr takes the class
         return mapped_column(ForeignKey("tenants.id", ondelete="CASCADE"), index=True)
 
+    def owning_tenant_id(self) -> int:
+        """The tenant the row belongs to (what ``can()`` compares with the user's)."""
+        return self.tenant_id
+
 
 def set_tenant(session: Session, tenant_id: int | None) -> None:
     """Scope every later query of ``session`` to ``tenant_id`` (None lifts the scope)."""
@@ -35,7 +41,6 @@ def current_tenant_id(session: Session) -> int | None:
     return session.info.get(TENANT_KEY)
 
 
-@event.listens_for(Session, "do_orm_execute")
 def _scope_reads(state: ORMExecuteState) -> None:
     tenant_id = state.session.info.get(TENANT_KEY)
     if tenant_id is None or state.execution_options.get("all_tenants", False):
@@ -58,7 +63,6 @@ def guard_write(session: Session, tenant_id: int) -> None:
         raise CrossTenantWrite(f"a row of tenant {tenant_id} was about to be written for tenant {scoped}")
 
 
-@event.listens_for(Session, "before_flush")
 def _guard_writes(session: Session, flush_context: Any, instances: Any) -> None:
     tenant_id = session.info.get(TENANT_KEY)
     for obj in list(session.new) + list(session.dirty) + list(session.deleted):
@@ -72,3 +76,9 @@ def _guard_writes(session: Session, flush_context: Any, instances: Any) -> None:
             raise CrossTenantWrite(
                 f"{type(obj).__name__} belongs to tenant {obj.tenant_id}, not {tenant_id}"
             )
+
+
+def init() -> None:
+    """Scope every session's reads to its tenant and guard its writes (once per process)."""
+    listen_once(Session, "do_orm_execute", _scope_reads)
+    listen_once(Session, "before_flush", _guard_writes)

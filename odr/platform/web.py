@@ -1,8 +1,8 @@
-"""The web shell's own routes: health checks, the front door and the language switch."""
+"""The web shell's own routes: health checks and the language switch."""
 
 from __future__ import annotations
 
-from flask import Blueprint, current_app, jsonify, redirect, render_template, request, session
+from flask import Blueprint, current_app, jsonify, redirect, request, session
 from sqlalchemy import text
 from werkzeug.wrappers import Response
 
@@ -30,17 +30,6 @@ def readyz() -> Response | tuple[Response, int]:
         current_app.logger.exception("readiness check failed")
         return jsonify(status="unavailable", database="unreachable"), 503
     return jsonify(status="ok", database="ok")
-
-
-@bp.get("/")
-def front_door() -> str:
-    """Where someone lands without their provider's address (the demo lists its tenants)."""
-    tenants = []
-    if not current_app.config["ODR"].production:
-        from odr.platform.models import tenant_directory
-
-        tenants = tenant_directory(db.session)
-    return render_template("front_door.html", tenants=tenants)
 
 
 @bp.post("/language")

@@ -1,1 +1,25 @@
 """Tenants (ADR providers), insurer organisations, users, invitations and sign-in."""
+
+from __future__ import annotations
+
+from flask import Flask
+
+
+def register(app: Flask) -> None:
+    """Sign-in, the tenant's pages and API, notifications, the tenants' rules and commands."""
+    from odr.platform.extensions import api
+    from odr.platform.permissions import register_rules
+    from odr.tenants import auth, policy, views
+    from odr.tenants.api import blp
+    from odr.tenants.cli import tenant_cli, user_cli
+    from odr.tenants.notifications import template_views
+    from odr.tenants.notifications import views as notification_views
+
+    # The pages of the tenant's web area are routes of one blueprint, in modules by subject.
+    del template_views, notification_views
+    auth.init_app(app)
+    register_rules(policy.RULES)
+    app.register_blueprint(views.bp)
+    api.register_blueprint(blp)
+    app.cli.add_command(tenant_cli)
+    app.cli.add_command(user_cli)

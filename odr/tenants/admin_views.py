@@ -14,11 +14,12 @@ from werkzeug.wrappers import Response
 
 from odr.platform.errors import NotFound, ValidationFailed
 from odr.platform.extensions import db
+from odr.platform.handlers import render_form, service_call, settings
 from odr.platform.permissions import require
+from odr.platform.schemas import clean_form
 from odr.tenants import services
 from odr.tenants.models import Invitation, InvitationPurpose, Organisation, Role, User
-from odr.tenants.schemas import clean_form
-from odr.tenants.web import bp, render_form, role_label, service_call, settings
+from odr.tenants.web import bp, role_label
 
 
 def _by_public_id(model: Any, public_id: str) -> Any:

@@ -5,15 +5,14 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
-from flask import g, request
+from flask import g
 from flask.views import MethodView
-from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from flask_smorest import Blueprint
 from sqlalchemy import select
 
-from odr.platform.errors import ValidationFailed
 from odr.platform.extensions import db
+from odr.platform.handlers import json_body, service_call, settings
 from odr.platform.permissions import require
 from odr.tenants import services
 from odr.tenants.models import Invitation, InvitationPurpose, Organisation, User
@@ -24,7 +23,7 @@ from odr.tenants.schemas import (
     OrganisationSchema,
     UserOut,
 )
-from odr.tenants.web import add_slug, enter_tenant, service_call, settings
+from odr.tenants.web import add_slug, enter_tenant
 
 blp = Blueprint(
     "tenants_api",
@@ -34,14 +33,6 @@ blp = Blueprint(
 )
 blp.url_value_preprocessor(enter_tenant)
 blp.url_defaults(add_slug)
-
-
-def json_body() -> dict[str, Any]:
-    """The request's JSON object; anything else is a 400 in the one error format."""
-    body = request.get_json(silent=True)
-    if not isinstance(body, dict):
-        raise ValidationFailed(_("The request body must be a JSON object."))
-    return body
 
 
 @blp.route("/me")

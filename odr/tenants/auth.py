@@ -37,6 +37,9 @@ def init_app(app: Flask) -> None:
     login_manager.user_loader(load_user)
     login_manager.unauthorized_handler(unauthorized)
     app.after_request(save_session_state)
+    socket_user_loader(socket_user)
+    on_disconnect(forget_socket_user)
+    after_each_event(keep_session_alive)
 
 
 def _limits() -> tuple[timedelta, timedelta]:
@@ -89,7 +92,6 @@ class _Kept:
 _kept: dict[str, _Kept] = {}  # by socket id; single dict operations, safe between threads
 
 
-@socket_user_loader
 def socket_user(sid: str) -> None:
     """Make ``current_user`` the user of socket ``sid``'s session for this event, as ``load_user``
     would, reusing the socket's user object when its session and row are as they were."""
@@ -117,13 +119,11 @@ def socket_user(sid: str) -> None:
         after_commit(db.session, lambda: _kept.__setitem__(sid, entry))
 
 
-@on_disconnect
-def _forget_socket_user(sid: str) -> None:
+def forget_socket_user(sid: str) -> None:
     _kept.pop(sid, None)
 
 
-@after_each_event
-def _keep_session_alive() -> None:
+def keep_session_alive() -> None:
     """A socket event counts as activity: someone talking in a room is not idle."""
     save_session_state(None)
 

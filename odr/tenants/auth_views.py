@@ -11,9 +11,10 @@ from werkzeug.wrappers import Response
 
 from odr.platform.errors import ValidationFailed
 from odr.platform.extensions import db, limiter
+from odr.platform.handlers import render_form, service_call, settings
 from odr.tenants import auth, services
 from odr.tenants.services import InvalidLink
-from odr.tenants.web import bp, render_form, service_call, settings
+from odr.tenants.web import bp
 
 
 def _signin_limit() -> str:

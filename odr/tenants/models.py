@@ -56,6 +56,10 @@ class Tenant(PublicIdMixin, TimestampMixin, Base):
     policy: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     is_active: Mapped[bool] = mapped_column(default=True)
 
+    def owning_tenant_id(self) -> int:
+        """A tenant belongs to itself (what ``can()`` compares with the user's)."""
+        return self.id
+
     def __repr__(self) -> str:
         return f"<Tenant {self.slug}>"
 

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from odr.platform.permissions import rule
+from odr.platform.permissions import Rules
 from odr.tenants.models import Role
+
+RULES = Rules()
 
 # The tenant's policy document: its defaults. Later capabilities add their keys here.
 DEFAULT_POLICY: dict[str, Any] = {
@@ -19,46 +21,46 @@ def _role(user: Any) -> Role:
     return Role(user.role)
 
 
-@rule("dashboard.view", description="See one's own dashboard in one's tenant")
+@RULES.rule("dashboard.view", description="See one's own dashboard in one's tenant")
 def _dashboard(user: Any, target: Any) -> bool:
     return True
 
 
-@rule("users.list", description="List the tenant's users")
+@RULES.rule("users.list", description="List the tenant's users")
 def _users_list(user: Any, target: Any) -> bool:
     return _role(user) is Role.ADMIN
 
 
-@rule("users.manage", target="user", description="Disable or re-enable a user")
+@RULES.rule("users.manage", target="user", description="Disable or re-enable a user")
 def _users_manage(user: Any, target: Any) -> bool:
     return _role(user) is Role.ADMIN
 
 
-@rule("invitations.manage", target="invitation", description="Invite staff and agents, withdraw invitations")
+@RULES.rule("invitations.manage", target="invitation", description="Invite staff and agents, withdraw invitations")
 def _invitations(user: Any, target: Any) -> bool:
     return _role(user) is Role.ADMIN
 
 
-@rule("invitations.invite_customer", description="Invite a customer")
+@RULES.rule("invitations.invite_customer", description="Invite a customer")
 def _invite_customer(user: Any, target: Any) -> bool:
     return _role(user) in {Role.ADMIN, Role.CASE_MANAGER}
 
 
-@rule("organisations.manage", target="organisation", description="Register and edit insurer organisations")
+@RULES.rule("organisations.manage", target="organisation", description="Register and edit insurer organisations")
 def _organisations(user: Any, target: Any) -> bool:
     return _role(user) is Role.ADMIN
 
 
-@rule("organisations.list", description="See the tenant's insurer organisations")
+@RULES.rule("organisations.list", description="See the tenant's insurer organisations")
 def _organisations_list(user: Any, target: Any) -> bool:
     return _role(user) in {Role.ADMIN, Role.CASE_MANAGER}
 
 
-@rule("templates.manage", description="Edit the tenant's e-mail templates")
+@RULES.rule("templates.manage", description="Edit the tenant's e-mail templates")
 def _templates(user: Any, target: Any) -> bool:
     return _role(user) is Role.ADMIN
 
 
-@rule("notifications.view", description="See one's own notifications")
+@RULES.rule("notifications.view", description="See one's own notifications")
 def _notifications(user: Any, target: Any) -> bool:
     return True

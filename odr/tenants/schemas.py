@@ -6,10 +6,10 @@ import re
 from typing import Any
 from zoneinfo import available_timezones
 
-from email_validator import EmailNotValidError, validate_email
 from flask_babel import lazy_gettext as _l
-from marshmallow import EXCLUDE, Schema, ValidationError, fields, post_load, validate, validates
+from marshmallow import Schema, ValidationError, fields, post_load, validate, validates
 
+from odr.platform.schemas import BaseSchema, Email, Text, at_most, required_text
 from odr.tenants.models import Role
 from odr.tenants.passwords import MIN_LENGTH
 
@@ -17,73 +17,29 @@ SLUG = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$")
 LOCALES = ("en", "de")
 
 
-class Email(fields.String):
-    """An e-mail address, checked for syntax and normalised to lower case."""
-
-    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> str:
-        text = super()._deserialize(value, attr, data, **kwargs).strip()
-        try:
-            checked = validate_email(text, check_deliverability=False)
-        except EmailNotValidError as exc:
-            raise ValidationError(str(_l("Enter a valid e-mail address, like name@example.com."))) from exc
-        return checked.normalized.lower()
-
-
-class Text(fields.String):
-    """Free text, trimmed; blank counts as missing."""
-
-    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> str:
-        text = super()._deserialize(value, attr, data, **kwargs).strip()
-        if not text:
-            raise ValidationError(str(_l("This field is required.")))
-        return text
-
-
-def _required() -> dict[str, Any]:
-    return {
-        "required": True,
-        "error_messages": {
-            "required": _l("This field is required."),
-            "null": _l("This field is required."),
-            "invalid": _l("Enter this as text."),
-        },
-    }
-
-
-def _at_most(n: int) -> validate.Length:
-    return validate.Length(max=n, error=_l("Use at most %(n)s characters.", n=n))
-
-
-class BaseSchema(Schema):
-    """Unknown fields are dropped; messages are translated."""
-
-    class Meta:
-        unknown = EXCLUDE
-
-
 class SignInSchema(BaseSchema):
     """E-mail and password."""
 
-    email = Email(**_required())
-    password = fields.String(**_required())
+    email = Email(**required_text())
+    password = fields.String(**required_text())
 
 
 class SignInLinkSchema(BaseSchema):
     """The e-mail to send a fresh sign-in link to."""
 
-    email = Email(**_required())
+    email = Email(**required_text())
 
 
 class PasswordSchema(BaseSchema):
     """A new password, typed twice."""
 
     password = fields.String(
-        **_required(),
+        **required_text(),
         validate=validate.Length(
             min=MIN_LENGTH, max=200, error=_l("Use at least %(n)s characters.", n=MIN_LENGTH)
         ),
     )
-    password_confirm = fields.String(**_required())
+    password_confirm = fields.String(**required_text())
 
     @post_load
     def _match(self, data: dict[str, Any], **kwargs: Any) -> dict[str, Any]:
@@ -95,8 +51,8 @@ class PasswordSchema(BaseSchema):
 class InvitationSchema(BaseSchema):
     """Whom to invite, and as what."""
 
-    email = Email(**_required())
-    full_name = Text(**_required(), validate=_at_most(200))
+    email = Email(**required_text())
+    full_name = Text(**required_text(), validate=at_most(200))
     role = fields.Enum(
         Role,
         by_value=True,
@@ -119,7 +75,7 @@ class InvitationSchema(BaseSchema):
 class OrganisationSchema(BaseSchema):
     """An insurer organisation."""
 
-    name = Text(**_required(), validate=_at_most(200))
+    name = Text(**required_text(), validate=at_most(200))
     contact_email = Email(load_default=None, allow_none=True)
     reference_prefix = fields.String(
         load_default=None,
@@ -132,10 +88,10 @@ class TenantSchema(BaseSchema):
     """A new tenant (an ADR provider)."""
 
     slug = fields.String(
-        **_required(),
+        **required_text(),
         validate=validate.Regexp(SLUG, error=_l("Use lower-case letters, digits and hyphens.")),
     )
-    name = Text(**_required(), validate=_at_most(200))
+    name = Text(**required_text(), validate=at_most(200))
     time_zone = fields.String(load_default="Europe/London")
     default_locale = fields.String(
         load_default="en",
@@ -170,11 +126,6 @@ class UserSchema(InvitationSchema):
         if data["role"].needs_password and not data.get("password"):
             raise ValidationError({"password": [str(_l("Staff and agents need a password."))]})
         return data
-
-
-def clean_form(form: dict[str, Any]) -> dict[str, Any]:
-    """Blank optional form fields become missing, so defaults apply."""
-    return {key: value for key, value in form.items() if value not in ("", None)}
 
 
 # Output schemas (the REST API) ---------------------------------------------------------------

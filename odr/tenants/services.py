@@ -6,13 +6,13 @@ from datetime import timedelta
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
-from marshmallow import Schema, ValidationError
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from odr.platform.db import utcnow
 from odr.platform.errors import NotFound, ValidationFailed
 from odr.platform.permissions import require
+from odr.platform.schemas import load
 from odr.platform.tokens import hash_token, new_token
 from odr.tenants import emails
 from odr.tenants.models import Invitation, InvitationPurpose, Organisation, Role, Tenant, User
@@ -44,41 +44,8 @@ class InvalidLink(ValidationFailed):
     status = 404
 
 
-def load(schema: Schema, data: dict[str, Any]) -> dict[str, Any]:
-    """Validate ``data`` with ``schema``; a refusal is a field error and changes nothing."""
-    try:
-        return schema.load(data)
-    except ValidationError as exc:
-        message = str(_l("Some fields need to be corrected."))
-        raise ValidationFailed(message, _field_messages(exc.messages)) from exc
-
-
-def _field_messages(messages: Any) -> dict[str, list[str]]:
-    """Marshmallow's messages as ``{field: [text, ...]}``.
-
-    A lazily translated message (the schemas' ``error_messages``) reaches marshmallow as an
-    object that is not a ``str``, so it keeps it as is instead of in a list; the pages and the
-    API expect a list of plain strings for every field. Nested fields are flattened to dotted
-    keys (``escalation_steps.0.step_date``), the names the forms give their inputs.
-    """
-    if not isinstance(messages, dict):
-        messages = {"_schema": messages}
-    flat: dict[str, list[str]] = {}
-    for field, texts in messages.items():
-        if isinstance(texts, dict):
-            # A nested schema or a list of them: one key per inner field, e.g. ``steps.0.date``.
-            for inner, inner_texts in _field_messages(texts).items():
-                key = field if inner == "_schema" else f"{field}.{inner}"
-                flat.setdefault(key, []).extend(inner_texts)
-            continue
-        flat.setdefault(str(field), []).extend(
-            str(text) for text in (texts if isinstance(texts, list | tuple) else [texts])
-        )
-    return flat
-
-
 def _field_error(field: str, message: Any) -> ValidationFailed:
-    return ValidationFailed(str(_l("Some fields need to be corrected.")), {field: [str(message)]})
+    return ValidationFailed.on_field(field, message)
 
 
 # Tenants -------------------------------------------------------------------------------------

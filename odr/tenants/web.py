@@ -4,12 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, abort, current_app, g, render_template
+from flask import Blueprint, abort, g
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
-from werkzeug.exceptions import HTTPException
 
-from odr.platform.errors import NotFound, ServiceError
+from odr.platform.errors import NotFound
 from odr.platform.extensions import db
 from odr.platform.permissions import can
 from odr.platform.tenancy import set_tenant
@@ -59,29 +58,3 @@ bp.url_defaults(add_slug)
 @bp.app_context_processor
 def _template_helpers() -> dict[str, Any]:
     return {"role_label": role_label, "can": lambda action, target=None: can(current_user, action, target)}
-
-
-def render_form(template: str, *, error: ServiceError | None = None, status: int = 200, **context: Any) -> Any:
-    """Render a form page; a refused submission comes back with its field messages, as 400."""
-    if error is not None:
-        status = 400 if error.status < 500 else error.status
-        context.setdefault("errors", error.fields)
-        context.setdefault("message", error.message)
-    context.setdefault("errors", {})
-    return render_template(template, **context), status
-
-
-def service_call(fn: Any, *args: Any, **kwargs: Any) -> Any:
-    """Call a service and commit once; roll back and re-raise when it refuses."""
-    try:
-        result = fn(*args, **kwargs)
-        db.session.commit()
-        return result
-    except (ServiceError, HTTPException):
-        db.session.rollback()
-        raise
-
-
-def settings() -> Any:
-    """The platform's settings."""
-    return current_app.config["ODR"]

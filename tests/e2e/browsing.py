@@ -8,7 +8,7 @@ from pathlib import Path
 
 from playwright.sync_api import Locator, Page
 
-from odr.platform.demo import PASSWORD as DEMO_PASSWORD
+from odr.app.demo import PASSWORD as DEMO_PASSWORD
 from tests.e2e.accessibility import PageAudit
 
 PHONE = {

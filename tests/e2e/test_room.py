@@ -24,9 +24,9 @@ def demo_case(request, live_server, tmp_path_factory):
     """An open case of the demo tenant between Northwind and a customer of this module's own, with
     the mediator's welcome: its room's address. Made in the live server's database through the
     services, so that each module has a case and a customer whatever ran before it."""
+    from odr.app import create_app
     from odr.mediation.cases import services as cases
     from odr.mediation.rooms import services as rooms
-    from odr.platform.app import create_app
     from odr.platform.extensions import db
     from odr.platform.tenancy import set_tenant
     from odr.tenants import services as tenants

@@ -11,8 +11,8 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from odr.mediation.cases import services
-from odr.mediation.cases.models import Case
-from odr.mediation.events import CaseEvent
+from odr.mediation.core.events import CaseEvent
+from odr.mediation.core.models import Case
 from odr.platform.mail import OutboxEmail
 from odr.platform.tenancy import set_tenant
 from odr.tenants.models import Organisation, Role, User

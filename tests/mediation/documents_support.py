@@ -11,8 +11,8 @@ from flask.testing import FlaskClient
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from odr.mediation.core.events import CaseEvent
 from odr.mediation.documents.models import Document
-from odr.mediation.events import CaseEvent
 from odr.platform.tenancy import set_tenant
 from odr.storage.local import LocalStorage
 from tests.mailbox import sign_in_as

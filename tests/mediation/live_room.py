@@ -64,7 +64,7 @@ def cookies_of(base_url: str, db_url: str, world: World, room_index: int = 0) ->
 
 def stored_messages(db_url: str, case_public_id: str, *, client_id: str | None = None) -> int:
     """How many messages the database holds for a case (with one client id, when given)."""
-    from odr.mediation.cases.models import Case
+    from odr.mediation.core.models import Case
 
     engine = make_engine(db_url)
     try:

@@ -12,9 +12,9 @@ from flask_migrate import upgrade
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
+from odr.app import create_app
 from odr.mediation.cases import services as cases
-from odr.mediation.cases.models import Case
-from odr.platform.app import create_app
+from odr.mediation.core.models import Case
 from odr.platform.extensions import db
 from odr.tenants.models import User
 from tests.conftest import PG_URL, database_url, test_settings, worker_id

@@ -10,8 +10,7 @@ import pytest
 from sqlalchemy import select, text
 
 from odr.mediation.cases import services as cases
-from odr.mediation.cases.models import Case
-from odr.mediation.events import (
+from odr.mediation.core.events import (
     STAFF,
     CaseEvent,
     append_event,
@@ -20,6 +19,7 @@ from odr.mediation.events import (
     entry_body,
     verify_chain,
 )
+from odr.mediation.core.models import Case
 from odr.platform.db import write_intent
 from odr.platform.extensions import db
 from odr.platform.tenancy import set_tenant

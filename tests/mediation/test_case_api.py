@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
-from odr.mediation.cases.models import Case
+from odr.mediation.core.models import Case
 from odr.tenants.models import Organisation
 from tests.conftest import sign_in
 from tests.mediation.case_helpers import (

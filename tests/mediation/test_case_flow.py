@@ -9,11 +9,11 @@ import time_machine
 from sqlalchemy import select
 
 from odr.mediation.cases import services
-from odr.mediation.cases.states import CaseState
+from odr.mediation.core.events import CaseEvent, verify_chain
+from odr.mediation.core.states import CaseState
 from odr.mediation.deadlines import services as deadlines
 from odr.mediation.deadlines import sweep as sweeping
 from odr.mediation.deadlines.models import CaseTask, Deadline, DeadlineKind, DeadlineStatus
-from odr.mediation.events import CaseEvent, verify_chain
 from odr.platform.errors import Conflict, ValidationFailed
 from odr.platform.mail import OutboxEmail
 from odr.tenants.models import Invitation
@@ -113,7 +113,7 @@ def test_sweep_reminds_then_escalates_exactly_once(app, session, tenant, scoped)
 
 
 def test_daylight_saving_does_not_move_local_due_times():
-    from odr.mediation.deadlines import clock
+    from odr.platform import calendar as clock
 
     due = clock.due_after_days(datetime(2026, 3, 20, 12, tzinfo=UTC), 10, "Europe/London")
     assert due == datetime(2026, 3, 30, 22, 59, 59, tzinfo=UTC)  # 23:59:59 BST

@@ -9,8 +9,8 @@ import pytest
 from sqlalchemy import select
 
 from odr.mediation.cases import queries
-from odr.mediation.cases.models import Case
-from odr.mediation.cases.states import CaseState
+from odr.mediation.core.models import Case
+from odr.mediation.core.states import CaseState
 from odr.mediation.deadlines.models import Deadline, DeadlineKind, DeadlineStatus
 from odr.platform.db import utcnow
 from odr.platform.tenancy import set_tenant

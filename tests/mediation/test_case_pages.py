@@ -9,9 +9,9 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from odr.mediation.cases import services
-from odr.mediation.cases.models import Case, EscalationStep, Side
-from odr.mediation.cases.states import CaseState
-from odr.mediation.events import CAUCUS_CUSTOMER, CAUCUS_INSURER, append_event
+from odr.mediation.core.events import CAUCUS_CUSTOMER, CAUCUS_INSURER, append_event
+from odr.mediation.core.models import Case, EscalationStep, Side
+from odr.mediation.core.states import CaseState
 from odr.platform.mail import OutboxEmail
 from odr.platform.tenancy import set_tenant
 from odr.tenants.models import Organisation, Role
@@ -386,9 +386,9 @@ def test_a_representative_sees_their_side_only_and_is_named_as_such(app, client,
         services.add_representative(session, manager, case, {"email": rep.email, "full_name": "Rita Rep",
                                                              "side": Side.CUSTOMER.value},
                                     base_url="http://localhost", invitation_days=7)
-        append_event(session, case, "clock.paused", actor=rep, channel=CAUCUS_CUSTOMER, payload={"reason": "x"})
-        append_event(session, case, "clock.paused", actor=None, channel=CAUCUS_INSURER,
-                     payload={"reason": "insurer secret"})
+        append_event(session, case, "contact.recorded", actor=rep, channel=CAUCUS_CUSTOMER, payload={"summary": "x"})
+        append_event(session, case, "contact.recorded", actor=None, channel=CAUCUS_INSURER,
+                     payload={"summary": "insurer secret"})
         session.commit()
     sign_in_as(client, session, tenant, rep)
     html = _html(client.get(f"/t/{tenant.slug}/cases/{case.public_id}"))

@@ -38,8 +38,9 @@ EXPECTED = {
 
 
 def case_actions() -> dict[str, Any]:
-    """The actions whose rules the cases package registers."""
-    return {name: a for name, a in actions().items() if a.rule.__module__ == "odr.mediation.cases.policy"}
+    """The actions of cases: the kernel's (seeing a case) and intake's."""
+    modules = {"odr.mediation.cases.policy", "odr.mediation.core.access"}
+    return {name: a for name, a in actions().items() if a.rule.__module__ in modules}
 
 
 @pytest.fixture

@@ -10,14 +10,15 @@ from flask import render_template
 from sqlalchemy import select
 
 from odr.mediation.cases import services as cases
-from odr.mediation.cases.states import CaseState
 from odr.mediation.contact import services as contact
 from odr.mediation.contact.views import contact_panel
-from odr.mediation.deadlines import clock, schedule
+from odr.mediation.core.events import CaseEvent, verify_chain
+from odr.mediation.core.states import CaseState
+from odr.mediation.deadlines import schedule
 from odr.mediation.deadlines import services as deadlines
 from odr.mediation.deadlines import sweep as sweeping
 from odr.mediation.deadlines.models import CaseTask, DeadlineStatus
-from odr.mediation.events import CaseEvent, verify_chain
+from odr.platform import calendar as clock
 from odr.platform.db import utcnow
 from odr.platform.errors import Conflict, Forbidden, ValidationFailed
 from odr.platform.tenancy import set_tenant
@@ -265,12 +266,12 @@ def test_the_case_page_partial_renders_the_tasks_and_the_form(app, session, tena
 
         g.tenant = session.get(Tenant, tenant.id)
         panel = contact_panel(session, people["case_manager"], case, next_path=f"/t/{tenant.slug}/cases/x")
-        html = render_template("mediation/_contact_forms.html", case=case, contact=panel)
+        html = render_template("contact/_contact_forms.html", case=case, contact=panel)
         assert f"/t/{tenant.slug}/tasks/{task.public_id}" in html
         assert f"/t/{tenant.slug}/cases/{case.public_id}/contact" in html
         assert 'name="next" value="/t/' in html and "Record what a party said" in html
         hidden = contact_panel(session, people["insurer_agent"], case)
-        assert render_template("mediation/_contact_forms.html", case=case, contact=hidden).strip() == ""
+        assert render_template("contact/_contact_forms.html", case=case, contact=hidden).strip() == ""
 
 
 # Who may do what -----------------------------------------------------------------------------------------
@@ -290,11 +291,11 @@ def test_only_staff_see_the_task_list(app, session, tenant, people):
 # Columns follow ROLES. The case has no mediator yet, so the mediator may not see it; the insurer
 # agent and the customer see the case but may not record for it, and never see staff tasks.
 ROUTES = {
-    ("GET", "tenants.my_tasks"): (200, 200, 403, 403, 403),
-    ("GET", "tenants.task"): (200, 200, 404, 404, 404),
-    ("POST", "tenants.task"): (303, 303, 404, 404, 404),
-    ("GET", "tenants.case_contact"): (200, 200, 404, 403, 403),
-    ("POST", "tenants.case_contact"): (303, 303, 404, 403, 403),
+    ("GET", "contact.my_tasks"): (200, 200, 403, 403, 403),
+    ("GET", "contact.task"): (200, 200, 404, 404, 404),
+    ("POST", "contact.task"): (303, 303, 404, 404, 404),
+    ("GET", "contact.case_contact"): (200, 200, 404, 403, 403),
+    ("POST", "contact.case_contact"): (303, 303, 404, 403, 403),
 }
 
 
@@ -328,9 +329,9 @@ def test_each_role_gets_what_the_route_table_says(client, session, tenant, peopl
     token = csrf_token(client, f"/t/{tenant.slug}/sign-in-link")
     base = f"/t/{tenant.slug}"
     requests = {
-        "tenants.my_tasks": (f"{base}/tasks", {}),
-        "tenants.task": (f"{base}/tasks/{task.public_id}", {"result": "reached", "note": "Spoke to her."}),
-        "tenants.case_contact": (f"{base}/cases/{case.public_id}/contact", _said(tenant)),
+        "contact.my_tasks": (f"{base}/tasks", {}),
+        "contact.task": (f"{base}/tasks/{task.public_id}", {"result": "reached", "note": "Spoke to her."}),
+        "contact.case_contact": (f"{base}/cases/{case.public_id}/contact", _said(tenant)),
     }
     for (method, endpoint), statuses in ROUTES.items():
         path, body = requests[endpoint]

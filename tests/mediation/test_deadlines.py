@@ -12,7 +12,8 @@ from sqlalchemy import func, select
 
 from odr.mediation.cases import rules
 from odr.mediation.cases import services as cases
-from odr.mediation.cases.models import Case
+from odr.mediation.core.events import CaseEvent, verify_chain
+from odr.mediation.core.models import Case
 from odr.mediation.deadlines import schedule
 from odr.mediation.deadlines import services as deadlines
 from odr.mediation.deadlines import sweep as sweeping
@@ -23,7 +24,6 @@ from odr.mediation.deadlines.models import (
     DeadlineKind,
     DeadlineStatus,
 )
-from odr.mediation.events import CaseEvent, verify_chain
 from odr.platform.errors import Forbidden, ValidationFailed
 from odr.platform.mail import OutboxEmail
 from odr.platform.tenancy import set_tenant

@@ -11,9 +11,9 @@ from uuid import UUID
 import time_machine
 from sqlalchemy import select
 
+from odr.mediation.core.events import CaseEvent, verify_chain
 from odr.mediation.documents import integrity, services
 from odr.mediation.documents.models import Document
-from odr.mediation.events import CaseEvent, verify_chain
 from odr.platform.db import utcnow
 from odr.platform.tenancy import set_tenant
 from tests.mediation.documents_support import Browser, counts, world  # noqa: F401 - the fixture

@@ -9,8 +9,8 @@ from uuid import UUID
 import pytest
 from sqlalchemy import select
 
+from odr.mediation.core.events import CaseEvent
 from odr.mediation.documents.models import Document
-from odr.mediation.events import CaseEvent
 from odr.platform.tenancy import set_tenant
 from odr.storage.scan import Scanner
 from tests.mediation.documents_support import Browser, world  # noqa: F401 - the fixture

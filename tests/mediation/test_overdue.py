@@ -13,7 +13,7 @@ from sqlalchemy import and_, exists, select, update
 
 from odr.mediation.cases import queries
 from odr.mediation.cases import services as cases
-from odr.mediation.cases.models import Case
+from odr.mediation.core.models import Case
 from odr.mediation.deadlines import services as deadlines
 from odr.mediation.deadlines import sweep as sweeping
 from odr.mediation.deadlines.models import Deadline, DeadlineKind, DeadlineStatus

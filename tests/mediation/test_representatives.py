@@ -6,8 +6,8 @@ import re
 
 from sqlalchemy import func, select
 
-from odr.mediation.cases.models import Representative, Side
-from odr.mediation.events import CAUCUS_CUSTOMER, CAUCUS_INSURER, JOINT, STAFF, append_event
+from odr.mediation.core.events import CAUCUS_CUSTOMER, CAUCUS_INSURER, JOINT, STAFF, append_event
+from odr.mediation.core.models import Representative, Side
 from odr.platform.mail import OutboxEmail
 from tests.conftest import sign_in
 from tests.mailbox import emails_to, last_link, sign_in_as
@@ -186,7 +186,7 @@ def test_an_insurer_agent_cannot_add_a_representative(app, client, session, tena
 def test_a_removed_representative_can_be_invited_again(app, session, tenant, scoped):
     """Removing and re-inviting the same address reactivates the one row the case keeps per address."""
     from odr.mediation.cases import services as case_services
-    from odr.mediation.cases.models import Representative
+    from odr.mediation.core.models import Representative
 
     manager = scoped["case_manager"]
     case = refer(app, session, scoped["insurer_agent"])

@@ -7,7 +7,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import func, select
 
-from odr.mediation.events import CaseEvent, verify_chain
+from odr.mediation.core.events import CaseEvent, verify_chain
 from odr.mediation.rooms.models import Message
 from odr.mediation.rooms.services import text_hash
 from odr.platform.gateway import ROOMS_NAMESPACE

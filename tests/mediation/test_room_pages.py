@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import func, select
 
-from odr.mediation.events import CaseEvent
+from odr.mediation.core.events import CaseEvent
 from odr.mediation.rooms.models import Message, ReplyTemplate
 from odr.mediation.rooms.presenting import linkify
 from odr.platform.tenancy import set_tenant

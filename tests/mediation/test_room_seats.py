@@ -10,9 +10,9 @@ import pytest
 from sqlalchemy import func, select
 
 from odr.mediation.cases import services as cases
-from odr.mediation.cases.models import Case, Representative, Side
-from odr.mediation.cases.states import CaseState
-from odr.mediation.events import append_event
+from odr.mediation.core.events import append_event
+from odr.mediation.core.models import Case, Representative, Side
+from odr.mediation.core.states import CaseState
 from odr.mediation.rooms.models import Message
 from odr.platform.db import utcnow
 from odr.platform.tenancy import set_tenant

@@ -11,7 +11,8 @@ import time_machine
 from sqlalchemy import func, select
 
 from odr.mediation.cases import services as cases
-from odr.mediation.cases.models import Case
+from odr.mediation.core.events import CaseEvent, verify_chain
+from odr.mediation.core.models import Case
 from odr.mediation.deadlines import schedule
 from odr.mediation.deadlines import services as deadlines
 from odr.mediation.deadlines import sweep as sweeping
@@ -22,7 +23,6 @@ from odr.mediation.deadlines.models import (
     DeadlineKind,
     DeadlineStatus,
 )
-from odr.mediation.events import CaseEvent, verify_chain
 from odr.platform.db import write_intent
 from odr.platform.extensions import db
 from odr.platform.tenancy import set_tenant

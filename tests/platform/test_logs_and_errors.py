@@ -7,7 +7,7 @@ import logging
 
 import pytest
 
-from odr.platform.app import create_app
+from odr.app import create_app
 from odr.platform.logs import JsonFormatter, RequestIdFilter
 from tests.conftest import test_settings
 

@@ -8,10 +8,10 @@ from alembic.migration import MigrationContext
 from flask_migrate import downgrade, upgrade
 from sqlalchemy import inspect
 
-from odr.platform.app import create_app
+from odr.app import create_app
+from odr.app.models import all_metadata
 from odr.platform.db import schema_filter
 from odr.platform.extensions import db
-from odr.platform.models import all_metadata
 from tests.conftest import PG_URL, fresh_postgres_database, test_settings, worker_id
 
 BACKENDS = ["sqlite"] + (["postgresql"] if PG_URL else [])

@@ -7,7 +7,7 @@ import re
 import pytest
 from sqlalchemy import func, select
 
-from odr.platform.app import create_app
+from odr.app import create_app
 from odr.tenants.models import Organisation
 from tests.conftest import PG_URL, csrf_token, post_form, sign_in, test_settings
 from tests.factories import PASSWORD

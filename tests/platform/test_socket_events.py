@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from odr.platform.app import create_app
+from odr.app import create_app
 from odr.platform.extensions import socketio
 from odr.platform.gateway import ROOMS_NAMESPACE
 from tests.conftest import test_settings

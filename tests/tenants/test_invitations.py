@@ -11,10 +11,10 @@ import time_machine
 from flask_migrate import upgrade
 from sqlalchemy import String, Text, func, select
 
-from odr.platform.app import create_app
+from odr.app import create_app
+from odr.app.models import all_metadata
 from odr.platform.extensions import db
 from odr.platform.mail import OutboxEmail
-from odr.platform.models import all_metadata
 from odr.platform.tenancy import set_tenant
 from odr.platform.tokens import hash_token
 from odr.tenants.models import Invitation, Organisation, Role, User

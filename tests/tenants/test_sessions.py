@@ -9,7 +9,7 @@ import pytest
 import time_machine
 from sqlalchemy import select
 
-from odr.platform.app import create_app
+from odr.app import create_app
 from odr.tenants.models import User, UserSession
 from tests.conftest import PG_URL, csrf_token, post_form, sign_in, test_settings
 from tests.mailbox import emails_to, last_link

@@ -14,17 +14,17 @@ from werkzeug.wrappers import Response
 
 from odr.mediation.cases import services
 from odr.mediation.cases.case_page import render_case
-from odr.mediation.cases.labels import tier_label
-from odr.mediation.cases.models import Case
 from odr.mediation.cases.rules import RULE_TITLES
-from odr.mediation.cases.states import CaseState
 from odr.mediation.cases.web import bp, case_or_404
+from odr.mediation.core.labels import tier_label
+from odr.mediation.core.models import Case
+from odr.mediation.core.states import CaseState
 from odr.mediation.deadlines import services as deadlines
 from odr.platform.errors import Conflict, ServiceError, ValidationFailed
 from odr.platform.extensions import db
+from odr.platform.handlers import render_form, service_call, settings
 from odr.platform.permissions import require
-from odr.tenants.schemas import clean_form
-from odr.tenants.web import render_form, service_call, settings
+from odr.platform.schemas import clean_form
 
 Page = Callable[..., Any]
 

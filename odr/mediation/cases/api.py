@@ -11,13 +11,13 @@ from flask_login import current_user, login_required
 from flask_smorest import Blueprint
 
 from odr.mediation.cases import queries
-from odr.mediation.cases.models import Case
 from odr.mediation.cases.schemas import CaseFilterSchema, CaseOut, CasePageOut, ReferralSchema
 from odr.mediation.cases.web import case_or_404, refer_once
+from odr.mediation.core.models import Case
 from odr.platform.errors import ValidationFailed
 from odr.platform.extensions import db
+from odr.platform.handlers import json_body
 from odr.platform.permissions import require
-from odr.tenants.api import json_body
 from odr.tenants.web import add_slug, enter_tenant
 
 blp = Blueprint(
@@ -38,7 +38,7 @@ def _with_idempotency_key(body: dict[str, Any]) -> dict[str, Any]:
     if not header:
         return body
     if body.get("idempotency_key") not in (None, header):
-        raise ValidationFailed(_("Some fields need to be corrected."), {
+        raise ValidationFailed.on_fields({
             "idempotency_key": [_("The Idempotency-Key header and idempotency_key differ; send one of them.")]})
     return {**body, "idempotency_key": header}
 

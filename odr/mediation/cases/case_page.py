@@ -9,17 +9,23 @@ from flask_babel import ngettext
 from flask_login import current_user
 from sqlalchemy import select
 
-from odr.mediation.cases import display, labels, queries, services
-from odr.mediation.cases.models import Case
-from odr.mediation.cases.policy import visible_cases
-from odr.mediation.cases.states import ACTIVE, CaseState
-from odr.mediation.contact.views import contact_panel
+from odr.mediation.cases import services
+from odr.mediation.core import labels
+from odr.mediation.core.access import visible_cases
+from odr.mediation.core.kinds import in_timeline
+from odr.mediation.core.models import Case
+from odr.mediation.core.panels import case_panels
+from odr.mediation.core.parties import is_staff
+from odr.mediation.core.queries import timeline
+from odr.mediation.core.states import ACTIVE, CaseState
+from odr.mediation.core.timeline import timeline_entries
+from odr.mediation.deadlines import display
 from odr.mediation.deadlines.policy_defaults import setting
 from odr.platform.db import utcnow
 from odr.platform.errors import ServiceError
 from odr.platform.extensions import db
+from odr.platform.handlers import render_form
 from odr.platform.permissions import can
-from odr.tenants.web import render_form
 
 ENDED = {CaseState.SETTLED, CaseState.NOT_SETTLED, CaseState.WITHDRAWN, CaseState.REJECTED}
 
@@ -82,19 +88,18 @@ def render_case(case: Case, *, action: str | None = None, error: ServiceError | 
         "clock": clock,
         "outcome_days": int(setting(tenant.policy, "outcome_days")),
         "explanation": labels.STATE_EXPLANATIONS[case.state],
-        "steps": display.next_steps(case, queries.open_deadlines(db.session, case), current_user, tenant, now),
+        "steps": display.next_steps(case, display.open_deadlines(db.session, case), current_user, tenant, now),
         # The conversation lives in the room; the case page keeps the record of everything else.
-        "timeline": display.timeline_entries(
-            [e for e in queries.timeline(db.session, current_user, case) if not e.kind.startswith("message.")],
-            case, tenant),
+        "timeline": timeline_entries(
+            [e for e in timeline(db.session, current_user, case) if in_timeline(e.kind)], case, tenant),
         "actions": actions,
-        "staff": display.is_staff(current_user),
+        "staff": is_staff(current_user),
         "duplicate_of": duplicate_reference(case),
         "mediators": mediator_options(case) if actions["assign"] else [],
         "action": action,
         "form": form or {},
-        "contact": contact_panel(db.session, current_user, case, next_path=request.path),
     }
+    context.update(case_panels(db.session, current_user, case, next_path=request.path))
     if error is None:
         return render_form("cases/case.html", **context)
     context["errors"] = {f"{action}-{field}": messages for field, messages in error.fields.items()}

@@ -8,7 +8,7 @@ from typing import Any
 from werkzeug.datastructures import MultiDict
 
 from odr.platform.errors import ValidationFailed
-from odr.tenants.schemas import clean_form
+from odr.platform.schemas import clean_form
 
 STEP_ROWS = 3  # rows for the insurer's internal steps; blank rows are ignored
 STEP_FIELDS = ("level", "step_date", "outcome")

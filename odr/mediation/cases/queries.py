@@ -11,18 +11,14 @@ from datetime import datetime
 from typing import Any
 from uuid import UUID
 
-from flask_babel import lazy_gettext as _l
 from sqlalchemy import ColumnElement, Select, String, bindparam, func, or_, select
 from sqlalchemy.orm import Session, joinedload, lazyload
 
-from odr.mediation.cases.models import Case
-from odr.mediation.cases.policy import visible_cases, visible_channels
 from odr.mediation.cases.schemas import UNASSIGNED
-from odr.mediation.cases.states import CaseState
-from odr.mediation.deadlines.models import Deadline, DeadlineStatus
-from odr.mediation.events import CaseEvent
+from odr.mediation.core.access import visible_cases
+from odr.mediation.core.models import Case
+from odr.mediation.core.states import CaseState
 from odr.platform.db import utcnow
-from odr.platform.errors import NotFound, public_key
 from odr.tenants.models import Organisation, Role, User
 
 PAGE_SIZE = 25
@@ -196,35 +192,3 @@ def default_filters(user: Any) -> dict[str, Any]:
     if Role(user.role) is Role.CASE_MANAGER:
         return {"state": list(WAITING_FOR_SCREENING)}
     return {}
-
-
-def case_for(session: Session, user: Any, public_id: Any) -> Case:
-    """The case ``public_id`` if ``user`` may see it; anything else (malformed, foreign, hidden) is not found."""
-    key = public_key(public_id, str(_l("We could not find that case.")))
-    case = session.scalar(
-        select(Case).where(Case.public_id == key, Case.tenant_id == user.tenant_id, visible_cases(user))
-    )
-    if case is None:
-        raise NotFound(str(_l("We could not find that case.")))
-    return case
-
-
-def timeline(session: Session, user: Any, case: Case) -> list[CaseEvent]:
-    """The events of ``case`` that ``user`` may see, newest first."""
-    channels = visible_channels(user, case)
-    if not channels:
-        return []
-    return list(session.scalars(
-        select(CaseEvent)
-        .where(CaseEvent.case_id == case.id, CaseEvent.channel.in_(sorted(channels)))
-        .order_by(CaseEvent.seq.desc())
-    ))
-
-
-def open_deadlines(session: Session, case: Case) -> list[Deadline]:
-    """The deadlines of ``case`` still running or paused, soonest first."""
-    return list(session.scalars(
-        select(Deadline)
-        .where(Deadline.case_id == case.id, Deadline.status.in_([DeadlineStatus.OPEN, DeadlineStatus.PAUSED]))
-        .order_by(Deadline.due_at)
-    ))

@@ -8,8 +8,8 @@ from sqlalchemy import update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from odr.mediation.cases.models import ReferenceCounter
-from odr.mediation.deadlines.clock import local_date
+from odr.mediation.core.models import ReferenceCounter
+from odr.platform.calendar import local_date
 from odr.tenants.models import Tenant
 
 

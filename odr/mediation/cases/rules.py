@@ -9,7 +9,7 @@ from typing import Any
 
 from flask_babel import lazy_gettext as _l
 
-from odr.mediation.cases.models import Case
+from odr.mediation.core.models import Case
 
 DEFAULT_RULES: dict[str, dict[str, Any]] = {
     "final_response_or_waited": {"enabled": True, "weeks": 8},

@@ -19,22 +19,18 @@ from marshmallow import (
     validates_schema,
 )
 
-from odr.mediation.cases.models import (
+from odr.mediation.core.models import (
     ComplaintCategory,
     EscalationLevel,
     ProductLine,
     ServiceKind,
     Side,
 )
-from odr.mediation.cases.states import CaseState
-from odr.tenants.schemas import BaseSchema, Email, Text
+from odr.mediation.core.states import CaseState
+from odr.platform.schemas import BaseSchema, Email, Text, required
 
 MAX_AMOUNT_MINOR = 10**12  # ten billion in major units: anything above is a typing error
 CURRENCIES = frozenset(list_currencies())
-
-
-def _required() -> dict[str, Any]:
-    return {"required": True, "error_messages": {"required": _l("This field is required.")}}
 
 
 def _choice(enum_cls: type) -> fields.Enum:
@@ -72,15 +68,15 @@ class EscalationStepSchema(BaseSchema):
     """One internal step of the insurer's complaint handling."""
 
     level = _choice(EscalationLevel)
-    step_date = PastDate(**_required())
-    outcome = Text(**_required(), validate=validate.Length(max=2000))
+    step_date = PastDate(**required())
+    outcome = Text(**required(), validate=validate.Length(max=2000))
 
 
 class ReferralSchema(BaseSchema):
     """A referral: the customer, the policy, the complaint, the money, the insurer's own handling."""
 
-    customer_name = Text(**_required(), validate=validate.Length(max=200))
-    customer_email = Email(**_required())
+    customer_name = Text(**required(), validate=validate.Length(max=200))
+    customer_email = Email(**required())
     customer_phone = fields.String(
         load_default=None,
         allow_none=True,
@@ -89,18 +85,18 @@ class ReferralSchema(BaseSchema):
     customer_language = fields.String(load_default="en", validate=validate.Length(min=2, max=10))
     customer_needs = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=2000))
 
-    policy_number = Text(**_required(), validate=validate.Length(max=60))
+    policy_number = Text(**required(), validate=validate.Length(max=60))
     product_line = _choice(ProductLine)
     complaint_category = _choice(ComplaintCategory)
-    complaint_summary = Text(**_required(), validate=validate.Length(max=10_000))
-    complaint_date = PastDate(**_required())
+    complaint_summary = Text(**required(), validate=validate.Length(max=10_000))
+    complaint_date = PastDate(**required())
 
     amount = fields.Decimal(
         required=True, places=None, as_string=False,
         error_messages={"invalid": _l("Enter an amount, like 1250.00."), "required": _l("This field is required.")},
     )
-    currency = fields.String(**_required())
-    desired_outcome = Text(**_required(), validate=validate.Length(max=5000))
+    currency = fields.String(**required())
+    desired_outcome = Text(**required(), validate=validate.Length(max=5000))
     service = _choice(ServiceKind)
 
     escalation_steps = fields.List(fields.Nested(EscalationStepSchema), load_default=list)
@@ -160,20 +156,20 @@ class ReferralSchema(BaseSchema):
 class ReasonSchema(BaseSchema):
     """A reason, written out (rejections, overrides, pauses, escalation requests)."""
 
-    reason = Text(**_required(), validate=validate.Length(min=5, max=2000))
+    reason = Text(**required(), validate=validate.Length(min=5, max=2000))
 
 
 class OverrideSchema(ReasonSchema):
     """Override one failed screening rule, with the reason recorded."""
 
-    rule = fields.String(**_required())
+    rule = fields.String(**required())
 
 
 class RepresentativeSchema(BaseSchema):
     """Someone to act for a party."""
 
-    email = Email(**_required())
-    full_name = Text(**_required(), validate=validate.Length(max=200))
+    email = Email(**required())
+    full_name = Text(**required(), validate=validate.Length(max=200))
     relationship = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=200))
     side = fields.Enum(Side, by_value=True, load_default=Side.CUSTOMER)
 

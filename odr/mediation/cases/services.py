@@ -9,40 +9,25 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
-from odr.mediation.cases import references, rules
-from odr.mediation.cases.models import Case, EscalationStep, Representative, Side
+from odr.mediation.cases import kinds, references, rules
 from odr.mediation.cases.schemas import OverrideSchema, ReasonSchema, ReferralSchema, RepresentativeSchema
-from odr.mediation.cases.states import ACTIVE, LABELS, CaseState, can_move
-from odr.mediation.deadlines import clock
+from odr.mediation.core.events import STAFF, append_event
+from odr.mediation.core.lifecycle import move
+from odr.mediation.core.models import Case, EscalationStep, Representative, Side
+from odr.mediation.core.states import ACTIVE, CaseState
 from odr.mediation.deadlines import services as deadlines
-from odr.mediation.deadlines.models import DeadlineStatus
-from odr.mediation.events import STAFF, append_event
+from odr.platform import calendar as clock
 from odr.platform.db import utcnow
 from odr.platform.errors import Conflict, ValidationFailed
 from odr.platform.permissions import require
+from odr.platform.schemas import load
 from odr.tenants import services as tenant_services
 from odr.tenants.models import Organisation, Role, Tenant, User
 from odr.tenants.notifications.services import notify, send_templated
-from odr.tenants.services import load
 
 
 def _tenant(session: Session, actor: User) -> Tenant:
     return session.get(Tenant, actor.tenant_id)  # type: ignore[return-value]
-
-
-def move(session: Session, case: Case, target: CaseState, *, actor: User | None, reason: str | None = None) -> None:
-    """Change the state as the table allows; an illegal move is a clear error and changes nothing."""
-    if not can_move(case.state, target):
-        raise Conflict(str(_l("A case that is %(current)s cannot become %(target)s.",
-                              current=str(LABELS[case.state]).lower(), target=str(LABELS[target]).lower())))
-    previous = case.state
-    case.state = target
-    if target is CaseState.CLOSED:
-        case.closed_at = utcnow()
-    if target not in {CaseState.REFERRED, CaseState.SCREENING, CaseState.OPEN}:
-        deadlines.close_deadlines(session, case, status=DeadlineStatus.CANCELLED)
-    append_event(session, case, "case.state_changed", actor=actor,
-                 payload={"from": previous.value, "to": target.value, "reason": reason})
 
 
 # Referral -------------------------------------------------------------------------------------------
@@ -85,11 +70,11 @@ def refer(session: Session, actor: User, data: dict[str, Any], *, now: datetime 
     case.escalation_steps = [EscalationStep(tenant_id=tenant.id, **step) for step in steps]
     session.add(case)
     session.flush()
-    append_event(session, case, "case.referred", actor=actor, payload={
+    append_event(session, case, kinds.REFERRED, actor=actor, payload={
         "organisation": organisation.name, "amount_minor": case.amount_minor, "currency": case.currency,
         "possible_duplicate": bool(duplicate_of)})
     deadlines.start_tier(session, case, 1, now)
-    notify(session, tenant, deadlines.staff_for(session, case), kind="case.referred",
+    notify(session, tenant, deadlines.staff_for(session, case), kind=kinds.REFERRED,
            title=str(_l("New referral %(ref)s from %(insurer)s", ref=case.reference, insurer=organisation.name)),
            link=deadlines.case_path(tenant, case))
     send_templated(session, tenant, case.customer_email, case.customer_name, case.customer_language,
@@ -103,13 +88,11 @@ def _referring_organisation(session: Session, actor: User, public_id: Any) -> Or
             raise ValidationFailed(str(_l("Your account has no insurer; ask your administrator.")))
         return actor.organisation
     if public_id is None:
-        raise ValidationFailed(str(_l("Some fields need to be corrected.")),
-                               {"organisation_id": [str(_l("Choose the insurer."))]})
+        raise ValidationFailed.on_fields({"organisation_id": [str(_l("Choose the insurer."))]})
     organisation = session.scalar(select(Organisation).where(
         Organisation.public_id == public_id, Organisation.tenant_id == actor.tenant_id))
     if organisation is None:
-        raise ValidationFailed(str(_l("Some fields need to be corrected.")),
-                               {"organisation_id": [str(_l("Choose the insurer."))]})
+        raise ValidationFailed.on_fields({"organisation_id": [str(_l("Choose the insurer."))]})
     return organisation
 
 
@@ -149,13 +132,12 @@ def override_rule(session: Session, actor: User, case: Case, data: dict[str, Any
         raise Conflict(str(_l("Only a referral being screened can have a rule overridden.")))
     failed = {r.rule for r in screening_results(session, case) if not r.passed}
     if values["rule"] not in failed:
-        raise ValidationFailed(str(_l("Some fields need to be corrected.")),
-                               {"rule": [str(_l("Only a rule that failed can be overridden."))]})
+        raise ValidationFailed.on_fields({"rule": [str(_l("Only a rule that failed can be overridden."))]})
     screening = dict(case.screening)
     screening["overrides"] = {**screening.get("overrides", {}), values["rule"]: {
         "reason": values["reason"], "by": actor.full_name, "at": utcnow().isoformat()}}
     case.screening = screening
-    append_event(session, case, "screening.rule_overridden", actor=actor, channel=STAFF,
+    append_event(session, case, kinds.RULE_OVERRIDDEN, actor=actor, channel=STAFF,
                  payload={"rule": values["rule"], "reason": values["reason"]})
 
 
@@ -190,7 +172,7 @@ def _invite_customer(session: Session, actor: User, case: Case, *, base_url: str
         case.customer_id = existing.id
         notify(session, tenant, [existing], kind="case.opened",
                title=str(_l("Your case %(ref)s is open", ref=case.reference)), link=path)
-        append_event(session, case, "customer.linked", actor=actor, channel=STAFF, payload={"user": existing.id})
+        append_event(session, case, kinds.CUSTOMER_LINKED, actor=actor, channel=STAFF, payload={"user": existing.id})
         return
     invitation, token = tenant_services.invite(
         session, actor,
@@ -200,7 +182,7 @@ def _invite_customer(session: Session, actor: User, case: Case, *, base_url: str
     send_templated(session, tenant, case.customer_email, case.customer_name, case.customer_language, "case_opened",
                    {"case_reference": case.reference, "link": tenant_services.invitation_url(base_url, tenant, token),
                     "mediator_name": case.mediator.full_name if case.mediator else ""})
-    append_event(session, case, "customer.invited", actor=actor, channel=STAFF,
+    append_event(session, case, kinds.CUSTOMER_INVITED, actor=actor, channel=STAFF,
                  payload={"invitation": str(invitation.public_id)})
 
 
@@ -276,13 +258,12 @@ def assign_mediator(session: Session, actor: User, case: Case, mediator_public_i
         User.public_id == mediator_public_id, User.tenant_id == case.tenant_id,
         User.role == Role.MEDIATOR, User.is_active.is_(True)))
     if mediator is None:
-        raise ValidationFailed(str(_l("Some fields need to be corrected.")),
-                               {"mediator_id": [str(_l("Choose one of the mediators listed."))]})
+        raise ValidationFailed.on_fields({"mediator_id": [str(_l("Choose one of the mediators listed."))]})
     previous = case.mediator
     case.mediator_id = mediator.id
     session.flush()
     session.refresh(case, ["mediator"])
-    append_event(session, case, "case.mediator_assigned", actor=actor,
+    append_event(session, case, kinds.MEDIATOR_ASSIGNED, actor=actor,
                  payload={"mediator": mediator.full_name, "previous": previous.full_name if previous else None},
                  live={"access_lost": [previous.id] if previous and previous.id != mediator.id else []})
     tenant = _tenant(session, actor)
@@ -298,10 +279,9 @@ def assign_case_manager(session: Session, actor: User, case: Case, manager_publi
         User.public_id == manager_public_id, User.tenant_id == case.tenant_id,
         User.role == Role.CASE_MANAGER, User.is_active.is_(True)))
     if manager is None:
-        raise ValidationFailed(str(_l("Some fields need to be corrected.")),
-                               {"case_manager_id": [str(_l("Choose one of the case managers listed."))]})
+        raise ValidationFailed.on_fields({"case_manager_id": [str(_l("Choose one of the case managers listed."))]})
     case.case_manager_id = manager.id
-    append_event(session, case, "case.case_manager_assigned", actor=actor, payload={"case_manager": manager.full_name})
+    append_event(session, case, kinds.CASE_MANAGER_ASSIGNED, actor=actor, payload={"case_manager": manager.full_name})
 
 
 # Ending ---------------------------------------------------------------------------------------------
@@ -342,13 +322,11 @@ def add_representative(session: Session, actor: User, case: Case, data: dict[str
     values = load(RepresentativeSchema(), data)
     side = Side.CUSTOMER if actor.role is Role.CUSTOMER else values["side"]
     if any(r.email == values["email"] for r in case.representatives):
-        raise ValidationFailed(str(_l("Some fields need to be corrected.")),
-                               {"email": [str(_l("This person already represents a party of this case."))]})
+        raise ValidationFailed.on_fields({"email": [str(_l("This person already represents a party of this case."))]})
     tenant = _tenant(session, actor)
     user = session.scalar(select(User).where(User.tenant_id == case.tenant_id, User.email == values["email"]))
     if user is not None and user.role is not Role.CUSTOMER:
-        raise ValidationFailed(str(_l("Some fields need to be corrected.")),
-                               {"email": [str(_l("This address belongs to a staff or insurer account."))]})
+        raise ValidationFailed.on_fields({"email": [str(_l("This address belongs to a staff or insurer account."))]})
     # One row per case and address: someone removed earlier and invited again is reactivated.
     rep = session.scalar(select(Representative).where(
         Representative.case_id == case.id, Representative.email == values["email"]))
@@ -367,9 +345,9 @@ def add_representative(session: Session, actor: User, case: Case, data: dict[str
             action="cases.manage_representatives", target=case,
         )
     else:
-        notify(session, tenant, [user], kind="representative.added",
+        notify(session, tenant, [user], kind=kinds.REPRESENTATIVE_ADDED,
                title=str(_l("You now represent a party in case %(ref)s", ref=case.reference)), link=path)
-    append_event(session, case, "representative.added", actor=actor,
+    append_event(session, case, kinds.REPRESENTATIVE_ADDED, actor=actor,
                  payload={"name": values["full_name"], "side": side.value})
     session.expire(case, ["representatives"])
     return rep
@@ -379,7 +357,7 @@ def remove_representative(session: Session, actor: User, case: Case, rep: Repres
     """End a representative's access at once."""
     require(actor, "cases.manage_representatives", case)
     rep.removed_at = utcnow()
-    append_event(session, case, "representative.removed", actor=actor,
+    append_event(session, case, kinds.REPRESENTATIVE_REMOVED, actor=actor,
                  payload={"name": rep.full_name, "side": rep.side.value},
                  live={"access_lost": [rep.user_id] if rep.user_id else []})
     session.expire(case, ["representatives"])

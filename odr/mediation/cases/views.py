@@ -10,7 +10,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
-from odr.mediation.cases import action_views, labels, queries  # noqa: F401 - action_views adds its routes
+from odr.mediation.cases import action_views, queries  # noqa: F401 - action_views adds its routes
 from odr.mediation.cases.case_page import render_case
 from odr.mediation.cases.forms import (
     STEP_FIELDS,
@@ -20,18 +20,19 @@ from odr.mediation.cases.forms import (
     referral_input,
     step_name,
 )
-from odr.mediation.cases.models import Case, ServiceKind
-from odr.mediation.cases.policy import STAFF, visible_cases
 from odr.mediation.cases.schemas import UNASSIGNED, CaseFilterSchema, filters_from_args
-from odr.mediation.cases.states import CaseState
 from odr.mediation.cases.web import bp, case_or_404, refer_once
+from odr.mediation.core import labels
+from odr.mediation.core.access import STAFF, visible_cases
+from odr.mediation.core.models import Case, ServiceKind
+from odr.mediation.core.states import CaseState
 from odr.platform.errors import ValidationFailed
 from odr.platform.extensions import db
+from odr.platform.handlers import render_form
 from odr.platform.i18n import LANGUAGES
 from odr.platform.permissions import require
+from odr.platform.schemas import load
 from odr.tenants.models import Organisation, Role, User
-from odr.tenants.services import load
-from odr.tenants.web import render_form
 
 __all__ = ["bp"]
 

@@ -11,12 +11,14 @@ from flask_login import current_user
 from sqlalchemy.exc import IntegrityError
 
 from odr.mediation.cases import queries, services
-from odr.mediation.cases.labels import state_label, tier_label
-from odr.mediation.cases.models import Case
+from odr.mediation.core.labels import state_label, tier_label
+from odr.mediation.core.models import Case
+from odr.mediation.core.queries import case_for
 from odr.platform.extensions import db
+from odr.platform.handlers import service_call
 from odr.platform.i18n import money
 from odr.platform.permissions import can
-from odr.tenants.web import add_slug, enter_tenant, service_call
+from odr.tenants.web import add_slug, enter_tenant
 
 # Pages live under /t/<slug>/cases, beside the tenant's own pages and entered the same way.
 bp = Blueprint("cases", __name__, url_prefix="/t/<slug>", template_folder="templates")
@@ -30,7 +32,7 @@ DASHBOARD_SIZE = 5
 
 def case_or_404(public_id: str) -> Case:
     """The case at ``public_id`` if the signed-in user may see it; otherwise not found."""
-    return queries.case_for(db.session, current_user, public_id)
+    return case_for(db.session, current_user, public_id)
 
 
 def refer_once(data: dict[str, Any]) -> tuple[Case, bool]:

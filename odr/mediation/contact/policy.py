@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from odr.platform.permissions import rule
+from odr.platform.permissions import Rules
 from odr.tenants.models import Role
 
+RULES = Rules()
 
-@rule("tasks.list", description="See the open tasks, such as phoning a silent party, across cases")
+
+@RULES.rule("tasks.list", description="See the open tasks, such as phoning a silent party, across cases")
 def _tasks(user: Any, target: Any) -> bool:
     return Role(user.role) in {Role.ADMIN, Role.CASE_MANAGER}

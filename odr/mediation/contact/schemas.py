@@ -7,7 +7,7 @@ from typing import Any
 from flask_babel import lazy_gettext as _l
 from marshmallow import ValidationError, fields, validate
 
-from odr.tenants.schemas import BaseSchema, Text
+from odr.platform.schemas import BaseSchema, Text, at_most, required
 
 RESULTS = {
     "reached": _l("I spoke to them"),
@@ -25,17 +25,8 @@ NOTE_MAX = 2000
 SUMMARY_MAX = 5000
 
 
-def _required() -> dict[str, Any]:
-    return {"required": True, "error_messages": {"required": _l("This field is required."),
-                                                 "null": _l("This field is required.")}}
-
-
 def _one_of(choices: dict[str, Any]) -> validate.OneOf:
     return validate.OneOf(list(choices), error=str(_l("Choose one of the options offered.")))
-
-
-def _at_most(n: int) -> validate.Length:
-    return validate.Length(max=n, error=str(_l("Use at most %(n)s characters.", n=n)))
 
 
 class DateField(fields.Date):
@@ -51,16 +42,16 @@ class DateField(fields.Date):
 class TaskOutcomeSchema(BaseSchema):
     """How a phone call went, with a note for the case file."""
 
-    result = fields.String(**_required(), validate=_one_of(RESULTS))
-    note = Text(**_required(), validate=_at_most(NOTE_MAX))
+    result = fields.String(**required(), validate=_one_of(RESULTS))
+    note = Text(**required(), validate=at_most(NOTE_MAX))
 
 
 class ContactSchema(BaseSchema):
     """What a party said by phone or post, as the case manager records it for them."""
 
-    party = fields.String(**_required(), validate=_one_of(PARTIES))
-    medium = fields.String(**_required(), validate=_one_of(MEDIA))
-    received_on = DateField(**_required())
-    speaker = fields.String(load_default=None, allow_none=True, validate=_at_most(200))
-    summary = Text(**_required(), validate=_at_most(SUMMARY_MAX))
+    party = fields.String(**required(), validate=_one_of(PARTIES))
+    medium = fields.String(**required(), validate=_one_of(MEDIA))
+    received_on = DateField(**required())
+    speaker = fields.String(load_default=None, allow_none=True, validate=at_most(200))
+    summary = Text(**required(), validate=at_most(SUMMARY_MAX))
     visibility = fields.String(load_default="caucus", validate=_one_of(VISIBILITY))

@@ -14,19 +14,21 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
-from odr.mediation.cases.models import Case
-from odr.mediation.cases.states import ACTIVE, CaseState
+from odr.mediation.contact import kinds
 from odr.mediation.contact.schemas import ContactSchema, TaskOutcomeSchema
-from odr.mediation.deadlines import clock
+from odr.mediation.core.events import JOINT, STAFF, CaseEvent, append_event
+from odr.mediation.core.models import Case
+from odr.mediation.core.states import ACTIVE, CaseState
 from odr.mediation.deadlines import services as deadlines
+from odr.mediation.deadlines.kinds import TASK_DONE
 from odr.mediation.deadlines.models import CaseTask
-from odr.mediation.events import JOINT, STAFF, CaseEvent, append_event
+from odr.platform import calendar as clock
 from odr.platform.db import utcnow
 from odr.platform.errors import Conflict, ValidationFailed
 from odr.platform.permissions import require
+from odr.platform.schemas import load
 from odr.tenants.models import Role, Tenant, User
 from odr.tenants.notifications.services import notify
-from odr.tenants.services import load
 
 # A party can still speak after settlement (the follow-ups), not once the case has ended otherwise.
 RECORDABLE = ACTIVE | {CaseState.SETTLED}
@@ -80,7 +82,7 @@ def _close_task(session: Session, actor: User, task: CaseTask, result: str, note
     task.done_by_id = actor.id
     task.outcome = note
     task.details = {**task.details, "result": result}
-    append_event(session, task.case, "task.done", actor=actor, channel=STAFF, payload={
+    append_event(session, task.case, TASK_DONE, actor=actor, channel=STAFF, payload={
         "task": str(task.public_id), "kind": task.kind, "party": task.party, "result": result, "note": note})
 
 
@@ -107,7 +109,7 @@ def record_contact(session: Session, actor: User, case: Case, data: dict[str, An
     name = party_name(case, party)
     channel = JOINT if values["visibility"] == "joint" else f"caucus:{party}"
     event = append_event(
-        session, case, "contact.recorded", actor=actor, channel=channel,
+        session, case, kinds.RECORDED, actor=actor, channel=channel,
         label=f"recorded by {actor.full_name} ({actor.role.value}) for {name} ({party})",
         payload={"party": party, "party_name": name, "medium": values["medium"],
                  "received_on": values["received_on"].isoformat(), "speaker": values.get("speaker"),
@@ -121,7 +123,7 @@ def record_contact(session: Session, actor: User, case: Case, data: dict[str, An
                 medium=medium, date=values["received_on"].isoformat())))
     deadlines.party_acted(session, case, party)
     colleagues = [u for u in [case.mediator, *deadlines.staff_for(session, case)] if u is not None and u.id != actor.id]
-    notify(session, tenant, colleagues, kind="contact.recorded",
+    notify(session, tenant, colleagues, kind=kinds.RECORDED,
            title=str(_l("%(ref)s: what %(name)s said by %(medium)s is on the case",
                         ref=case.reference, name=name, medium=medium)),
            link=deadlines.case_path(tenant, case))
@@ -134,8 +136,6 @@ def _medium_word(medium: str) -> str:
 
 def _check_received_on(day: date, today: date) -> None:
     if day > today:
-        raise ValidationFailed(str(_l("Some fields need to be corrected.")),
-                               {"received_on": [str(_l("This date is in the future."))]})
+        raise ValidationFailed.on_fields({"received_on": [str(_l("This date is in the future."))]})
     if (today - day).days > 366:
-        raise ValidationFailed(str(_l("Some fields need to be corrected.")),
-                               {"received_on": [str(_l("This date is more than a year ago."))]})
+        raise ValidationFailed.on_fields({"received_on": [str(_l("This date is more than a year ago."))]})

@@ -1,6 +1,6 @@
 """Pages for contact off the platform: the task list, logging a call, recording what a party said.
 
-The case page includes ``mediation/_contact_forms.html`` with ``contact`` set to
+The case page includes ``contact/_contact_forms.html`` with ``contact`` set to
 ``contact_panel(...)``; the forms post here, and a refused form comes back on these pages with
 its field messages.
 """
@@ -11,26 +11,32 @@ from dataclasses import dataclass, field
 from typing import Any
 from uuid import UUID
 
-from flask import flash, g, redirect, request, url_for
+from flask import Blueprint, flash, g, redirect, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from odr.mediation.cases.models import Case
 from odr.mediation.contact import services
 from odr.mediation.contact.schemas import MEDIA, PARTIES, RESULTS, VISIBILITY
-from odr.mediation.deadlines import clock
+from odr.mediation.core.models import Case
 from odr.mediation.deadlines.models import CaseTask
 from odr.mediation.deadlines.services import case_path
+from odr.platform import calendar as clock
 from odr.platform.db import utcnow
 from odr.platform.errors import Conflict, NotFound, ServiceError, ValidationFailed
 from odr.platform.extensions import db
+from odr.platform.handlers import render_form, service_call
 from odr.platform.permissions import can, require
+from odr.platform.schemas import clean_form
 from odr.tenants.auth import safe_next
 from odr.tenants.models import Tenant, User
-from odr.tenants.schemas import clean_form
-from odr.tenants.web import bp, render_form, service_call
+from odr.tenants.web import add_slug, enter_tenant
+
+# The case managers' tasks and the contact form live in the tenant's URL space, entered the same way.
+bp = Blueprint("contact", __name__, url_prefix="/t/<slug>", template_folder="templates")
+bp.url_value_preprocessor(enter_tenant)
+bp.url_defaults(add_slug)
 
 
 @dataclass
@@ -53,7 +59,7 @@ class ContactPanel:
 
 def contact_panel(session: Session, user: User, case: Case, *, next_path: str | None = None,
                   form: dict[str, Any] | None = None, error: ServiceError | None = None) -> ContactPanel:
-    """The context of ``mediation/_contact_forms.html`` for ``case`` as ``user`` sees it.
+    """The context of ``contact/_contact_forms.html`` for ``case`` as ``user`` sees it.
 
     :param next_path: where to come back to after a form is sent (the case page by default)
     :param form: values to show again, with ``error``'s messages, after a refused submission
@@ -111,13 +117,13 @@ def my_tasks() -> Any:
     require(current_user, "tasks.list")
     everyone = request.args.get("all") == "1"
     rows = services.open_tasks(db.session, current_user, everyone=everyone)
-    return render_form("mediation/tasks.html", tasks=rows, everyone=everyone,
+    return render_form("contact/tasks.html", tasks=rows, everyone=everyone,
                        case_path=lambda case: case_path(g.tenant, case))
 
 
 def _task_page(task: CaseTask, **context: Any) -> Any:
     context.setdefault("form", {})
-    return render_form("mediation/task.html", task=task, case=task.case, next=_back(url_for("tenants.my_tasks")),
+    return render_form("contact/task.html", task=task, case=task.case, next=_back(url_for("contact.my_tasks")),
                        results=[(value, str(label)) for value, label in RESULTS.items()],
                        case_link=case_path(g.tenant, task.case), **context)
 
@@ -136,9 +142,9 @@ def task(public_id: str) -> Any:
         return _task_page(item, error=error, form=form)
     except Conflict as error:
         flash(error.message, "error")
-        return redirect(_back(url_for("tenants.my_tasks")), code=303)
+        return redirect(_back(url_for("contact.my_tasks")), code=303)
     flash(_("The call is logged on case %(ref)s.", ref=item.case.reference), "success")
-    return redirect(_back(url_for("tenants.my_tasks")), code=303)
+    return redirect(_back(url_for("contact.my_tasks")), code=303)
 
 
 @bp.route("/cases/<public_id>/contact", methods=["GET", "POST"])
@@ -149,13 +155,13 @@ def case_contact(public_id: str) -> Any:
     require(current_user, "cases.record_contact", case)
     next_path = request.values.get("next")
     if request.method == "GET":
-        return render_form("mediation/contact.html", case=case,
+        return render_form("contact/contact.html", case=case,
                            contact=contact_panel(db.session, current_user, case, next_path=next_path))
     form = clean_form(request.form.to_dict())
     try:
         service_call(services.record_contact, db.session, current_user, case, form)
     except (ValidationFailed, Conflict) as error:
-        return render_form("mediation/contact.html", case=case, error=error,
+        return render_form("contact/contact.html", case=case, error=error,
                            contact=contact_panel(db.session, current_user, case, next_path=next_path, form=form,
                                                  error=error))
     flash(_("What %(name)s said is recorded on case %(ref)s.",

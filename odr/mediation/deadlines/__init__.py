@@ -1,3 +1,20 @@
 """Deadlines: tiers, parties' turns and the regulatory clock; reminders before, escalation after."""
 
-from odr.mediation.deadlines import overdue  # noqa: F401 - keeps Case.overdue_from in step with the deadlines
+from __future__ import annotations
+
+from flask import Flask
+
+
+def register(app: Flask) -> None:
+    """Deadlines: their kinds, the sweep job, the overdue column kept, closing them when a case ends."""
+    from odr.mediation.core.kinds import register_kinds
+    from odr.mediation.core.signals import state_changed
+    from odr.mediation.deadlines import kinds, overdue, services, tasks
+    from odr.mediation.deadlines.cli import deadlines_cli
+    from odr.platform.jobs import jobs
+
+    register_kinds(kinds.KINDS)
+    jobs.register(app, tasks.JOBS)
+    overdue.init()
+    state_changed.connect(services.cancel_when_case_ends, weak=False)
+    app.cli.add_command(deadlines_cli)

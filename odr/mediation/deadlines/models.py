@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import JSON, Enum, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from odr.mediation.cases.models import Case
+from odr.mediation.core.models import Case
 from odr.platform.db import Base, PublicIdMixin, TimestampMixin
 from odr.platform.tenancy import TenantScoped
 from odr.tenants.models import User

@@ -16,13 +16,14 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from sqlalchemy import Update, case, event, func, select, update
+from sqlalchemy import Update, case, func, select, update
 from sqlalchemy.orm import Session, attributes
 from sqlalchemy.orm.util import identity_key
 
-from odr.mediation.cases.models import Case
-from odr.mediation.cases.states import CaseState
+from odr.mediation.core.models import Case
+from odr.mediation.core.states import CaseState
 from odr.mediation.deadlines.models import Deadline, DeadlineStatus
+from odr.platform.db import listen_once
 
 COUNTING = frozenset({DeadlineStatus.OPEN, DeadlineStatus.PASSED})
 IN_PROGRESS = frozenset({CaseState.REFERRED, CaseState.SCREENING, CaseState.OPEN, CaseState.SETTLED})
@@ -71,7 +72,6 @@ def _affected_cases(session: Session) -> set[int]:
     return ids
 
 
-@event.listens_for(Session, "after_flush")
 def _recompute(session: Session, flush_context: Any) -> None:
     ids = _affected_cases(session)
     if not ids:
@@ -81,10 +81,15 @@ def _recompute(session: Session, flush_context: Any) -> None:
     session.info.setdefault(_PENDING, {}).update({row.id: row.overdue_from for row in rows})
 
 
-@event.listens_for(Session, "after_flush_postexec")
 def _show_in_loaded_cases(session: Session, flush_context: Any) -> None:
     """The loaded cases see the new value without another SELECT."""
     for case_id, value in session.info.pop(_PENDING, {}).items():
         loaded = session.identity_map.get(identity_key(Case, case_id))
         if loaded is not None:
             attributes.set_committed_value(loaded, "overdue_from", value)
+
+
+def init() -> None:
+    """Keep ``Case.overdue_from`` in step with every flush of deadlines or states (once per process)."""
+    listen_once(Session, "after_flush", _recompute)
+    listen_once(Session, "after_flush_postexec", _show_in_loaded_cases)

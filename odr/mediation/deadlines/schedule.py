@@ -12,9 +12,9 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from odr.mediation.deadlines import clock
 from odr.mediation.deadlines.models import Deadline, DeadlineAction, DeadlineKind
 from odr.mediation.deadlines.policy_defaults import setting
+from odr.platform import calendar as clock
 from odr.tenants.models import Tenant
 
 ESCALATION = "escalation"

@@ -11,22 +11,23 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from odr.mediation.cases.models import Case
-from odr.mediation.cases.states import ACTIVE, CaseState
-from odr.mediation.deadlines import clock
+from odr.mediation.core.events import STAFF, append_event
+from odr.mediation.core.models import Case
+from odr.mediation.core.parties import case_link, case_path, party_users, staff_for
+from odr.mediation.core.states import ACTIVE, CaseState
+from odr.mediation.deadlines.kinds import CLOCK_EXTENDED, CLOCK_PAUSED, CLOCK_RESUMED, ESCALATED, TASK_DONE
 from odr.mediation.deadlines.models import (
     CaseTask,
     Deadline,
     DeadlineKind,
     DeadlineStatus,
 )
-from odr.mediation.deadlines.people import case_link, case_path, party_users, staff_for
 from odr.mediation.deadlines.policy_defaults import TIER_OWNERS, setting, tier_days
 from odr.mediation.deadlines.schedule import (
     done_actions,
     next_action_at,
 )
-from odr.mediation.events import STAFF, append_event
+from odr.platform import calendar as clock
 from odr.platform.db import utcnow
 from odr.platform.errors import ValidationFailed
 from odr.platform.permissions import require
@@ -89,6 +90,12 @@ def close_deadlines(
     return len(rows)
 
 
+def cancel_when_case_ends(session: Session, *, case: Case, active: bool, **_: object) -> None:
+    """A case that leaves the active states (settled, withdrawn, rejected...) waits for nobody any more."""
+    if not active:
+        close_deadlines(session, case, status=DeadlineStatus.CANCELLED)
+
+
 def start_tier(session: Session, case: Case, tier: int, now: datetime | None = None) -> Deadline:
     """Put ``case`` in ``tier`` with the days the tenant allows there."""
     now = now or utcnow()
@@ -123,7 +130,7 @@ def party_acted(session: Session, case: Case, party: str) -> None:
         task.done_at = utcnow()
         task.outcome = str(_l("Not needed any more: they answered."))
         task.details = {**task.details, "result": "answered"}
-        append_event(session, case, "task.done", actor=None, channel=STAFF,
+        append_event(session, case, TASK_DONE, actor=None, channel=STAFF,
                      payload={"task": str(task.public_id), "kind": task.kind, "party": party, "result": "answered"})
     session.flush()
 
@@ -173,8 +180,8 @@ def pause_clock(session: Session, actor: User, case: Case, reason: str, now: dat
     deadline.status = DeadlineStatus.PAUSED
     deadline.paused_at = now
     deadline.next_action_at = None
-    append_event(session, case, "clock.paused", actor=actor, payload={"reason": reason})
-    _tell_parties(session, case, "clock.paused",
+    append_event(session, case, CLOCK_PAUSED, actor=actor, payload={"reason": reason})
+    _tell_parties(session, case, CLOCK_PAUSED,
                   str(_l("The time limit of case %(ref)s is paused: %(reason)s", ref=case.reference, reason=reason)),
                   str(_l("it is paused while information is awaited (%(reason)s)", reason=reason)))
 
@@ -200,9 +207,9 @@ def resume_clock(session: Session, actor: User, case: Case, now: datetime | None
     case.clock_paused_at = None
     case.clock_pause_reason = None
     due_on = clock.local_date(case.outcome_due_at, tenant.time_zone).isoformat()
-    append_event(session, case, "clock.resumed", actor=actor,
+    append_event(session, case, CLOCK_RESUMED, actor=actor,
                  payload={"paused_days": paused_days, "outcome_due_at": case.outcome_due_at.isoformat()})
-    _tell_parties(session, case, "clock.resumed",
+    _tell_parties(session, case, CLOCK_RESUMED,
                   str(_l("The time limit of case %(ref)s runs again; the outcome is due by %(due)s.",
                          ref=case.reference, due=due_on)),
                   str(_l("it runs again after %(days)s days' pause; the outcome is now due by %(due)s",
@@ -228,9 +235,9 @@ def extend_clock(session: Session, actor: User, case: Case, reason: str) -> None
     if deadline.status is DeadlineStatus.OPEN:
         deadline.next_action_at = next_action_at(deadline, done_actions(session, deadline), tenant)
     due_on = clock.local_date(case.outcome_due_at, tenant.time_zone).isoformat()
-    append_event(session, case, "clock.extended", actor=actor,
+    append_event(session, case, CLOCK_EXTENDED, actor=actor,
                  payload={"reason": reason, "days": days, "outcome_due_at": case.outcome_due_at.isoformat()})
-    _tell_parties(session, case, "clock.extended",
+    _tell_parties(session, case, CLOCK_EXTENDED,
                   str(_l("The time limit of case %(ref)s is extended by %(days)s days: %(reason)s",
                          ref=case.reference, days=days, reason=reason)),
                   str(_l("it is extended by %(days)s days for a complex dispute (%(reason)s); the outcome is now "
@@ -240,11 +247,9 @@ def extend_clock(session: Session, actor: User, case: Case, reason: str) -> None
 def _reason(reason: str) -> str:
     reason = (reason or "").strip()
     if not reason:
-        raise ValidationFailed(str(_l("Some fields need to be corrected.")),
-                               {"reason": [str(_l("This field is required."))]})
+        raise ValidationFailed.on_fields({"reason": [str(_l("This field is required."))]})
     if len(reason) > 2000:
-        raise ValidationFailed(str(_l("Some fields need to be corrected.")),
-                               {"reason": [str(_l("Use at most %(n)s characters.", n=2000))]})
+        raise ValidationFailed.on_fields({"reason": [str(_l("Use at most %(n)s characters.", n=2000))]})
     return reason
 
 
@@ -260,13 +265,13 @@ def escalate(session: Session, case: Case, *, actor: User | None, reason: str, t
     if case.tier < 4:
         start_tier(session, case, case.tier + 1, now)
     flag(session, case, reason, now)
-    append_event(session, case, "case.escalated", actor=actor,
+    append_event(session, case, ESCALATED, actor=actor,
                  payload={"tier": case.tier, "reason": reason, "trigger": trigger})
     tenant = _tenant(session, case)
     values = {"case_reference": case.reference, "reason": reason, "tier": f"{case.tier}: {TIER_NAMES[case.tier]}",
               "link": case_link(tenant, case)}
     title = str(_l("Case %(ref)s escalated to tier %(tier)s", ref=case.reference, tier=case.tier))
-    _tell(session, tenant, case, staff_for(session, case), kind="case.escalated", title=title, body=reason,
+    _tell(session, tenant, case, staff_for(session, case), kind=ESCALATED, title=title, body=reason,
           email_key="escalation", email_values=values)
 
 

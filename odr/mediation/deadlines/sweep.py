@@ -11,15 +11,16 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from odr.mediation.cases.models import Case
-from odr.mediation.cases.states import ACTIVE, CaseState
-from odr.mediation.deadlines import clock
+from odr.mediation.core.events import STAFF, append_event
+from odr.mediation.core.models import Case
+from odr.mediation.core.parties import case_link, case_path, party_users, staff_for
+from odr.mediation.core.states import ACTIVE, CaseState
+from odr.mediation.deadlines import kinds
 from odr.mediation.deadlines.models import CaseTask, Deadline, DeadlineAction, DeadlineKind, DeadlineStatus
-from odr.mediation.deadlines.people import case_link, case_path, party_users, staff_for
 from odr.mediation.deadlines.schedule import CHASE, ESCALATION, done_actions, next_action_at, planned_actions
 from odr.mediation.deadlines.schedule import reminder_days as days_of_reminder
 from odr.mediation.deadlines.services import _tenant, escalate, flag
-from odr.mediation.events import STAFF, append_event
+from odr.platform import calendar as clock
 from odr.platform.db import utcnow
 from odr.tenants.models import Tenant
 from odr.tenants.notifications.services import notify, send_templated
@@ -128,12 +129,12 @@ def _perform(session: Session, tenant: Tenant, deadline: Deadline, action: str, 
         title = str(_l("%(ref)s: %(what)s by %(due)s", ref=case.reference, what=deadline.what, due=due_text))
         values = {"case_reference": case.reference, "what": deadline.what, "due": due_text,
                   "link": case_link(tenant, case)}
-        notify(session, tenant, recipients, kind="deadline.reminder", title=title, link=case_path(tenant, case),
+        notify(session, tenant, recipients, kind=kinds.REMINDER, title=title, link=case_path(tenant, case),
                email_key="deadline_reminder" if last else None, email_values=values)
         if last and not recipients and deadline.party == "customer":
             send_templated(session, tenant, case.customer_email, case.customer_name, case.customer_language,
                            "deadline_reminder", values)
-        append_event(session, case, "deadline.reminder", actor=None, channel=STAFF,
+        append_event(session, case, kinds.REMINDER, actor=None, channel=STAFF,
                      payload={"deadline": str(deadline.public_id), "party": deadline.party, "days_before": days,
                               "by_email": last})
         result.reminders += 1
@@ -143,23 +144,23 @@ def _perform(session: Session, tenant: Tenant, deadline: Deadline, action: str, 
                              description=str(_l("Phone %(party)s: no answer since %(since)s to: %(what)s",
                                                 party=party, since=since, what=deadline.what)),
                              details={"deadline": str(deadline.public_id)}))
-        notify(session, tenant, staff_for(session, case), kind="deadline.chase",
+        notify(session, tenant, staff_for(session, case), kind=kinds.CHASE,
                title=str(_l("%(ref)s: please phone %(party)s", ref=case.reference, party=party)),
                link=case_path(tenant, case))
-        append_event(session, case, "deadline.chase", actor=None, channel=STAFF,
+        append_event(session, case, kinds.CHASE, actor=None, channel=STAFF,
                      payload={"deadline": str(deadline.public_id), "party": deadline.party})
         result.chases += 1
     elif action == ESCALATION:
         reason = str(_l("the deadline for %(party)s to %(what)s passed on %(due)s",
                         what=deadline.what, party=party, due=due_text))
-        append_event(session, case, "deadline.passed", actor=None, channel=STAFF,
+        append_event(session, case, kinds.PASSED, actor=None, channel=STAFF,
                      payload={"deadline": str(deadline.public_id), "kind": deadline.kind.value,
                               "party": deadline.party})
         if deadline.kind is DeadlineKind.TIER:
             escalate(session, case, actor=None, reason=reason, trigger="deadline", now=now)
         else:
             flag(session, case, reason, now)
-            notify(session, tenant, staff_for(session, case), kind="deadline.passed",
+            notify(session, tenant, staff_for(session, case), kind=kinds.PASSED,
                    title=str(_l("%(ref)s: %(reason)s", ref=case.reference, reason=reason)),
                    link=case_path(tenant, case))
         result.escalations += 1

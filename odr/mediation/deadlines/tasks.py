@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from odr.mediation.deadlines.sweep import sweep
 from odr.platform.extensions import db
-from odr.platform.jobs import jobs
+from odr.platform.jobs import JobSet
+
+JOBS = JobSet()
 
 
-@jobs.periodic(minute="*")
+@JOBS.periodic(minute="*")
 def sweep_deadlines() -> None:
     """Take the due reminders and escalations."""
     with db.new_session() as session:

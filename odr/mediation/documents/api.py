@@ -16,7 +16,7 @@ from flask_login import current_user, login_required
 from flask_smorest import Blueprint
 from sqlalchemy.exc import IntegrityError
 
-from odr.mediation.cases.web import case_or_404
+from odr.mediation.core.queries import case_for
 from odr.mediation.documents import services
 from odr.mediation.documents.models import Document
 from odr.mediation.documents.schemas import (
@@ -30,10 +30,10 @@ from odr.mediation.documents.tasks import scanner, storage
 from odr.mediation.documents.views import LinkGone, file_url
 from odr.platform.errors import json_error
 from odr.platform.extensions import db
+from odr.platform.handlers import json_body, service_call
 from odr.platform.permissions import require
 from odr.storage import LinkExpired, LinkInvalid
-from odr.tenants.api import json_body
-from odr.tenants.web import add_slug, enter_tenant, service_call
+from odr.tenants.web import add_slug, enter_tenant
 
 blp = Blueprint(
     "documents_api",
@@ -109,7 +109,7 @@ class CaseDocuments(MethodView):
     @blp.response(200, DocumentOut(many=True))
     def get(self, case_id: str) -> list[Document]:
         """Every version of every document you may see, newest first."""
-        case = case_or_404(case_id)
+        case = case_for(db.session, current_user, case_id)
         require(current_user, "cases.view", case)
         return services.case_documents(db.session, current_user, case)
 
@@ -130,7 +130,7 @@ class CaseDocuments(MethodView):
     @blp.alt_response(200, schema=DocumentOut, description="A document with this idempotency key exists")
     def post(self, case_id: str) -> tuple[Document, int]:
         """Upload a file as the request's raw body; its type is read from its content."""
-        case = case_or_404(case_id)
+        case = case_for(db.session, current_user, case_id)
         try:
             plan = services.plan_upload(db.session, current_user, case, _upload_parameters())
         finally:
@@ -153,7 +153,7 @@ class DirectUploads(MethodView):
     @blp.response(200, DirectUploadOut)
     def post(self, values: dict[str, Any], case_id: str) -> Any:
         """Announce a file (name, size, SHA-256, channel): get a signed request to send it, and a token."""
-        case = case_or_404(case_id)
+        case = case_for(db.session, current_user, case_id)
         result = service_call(services.start_direct_upload, db.session, current_user, case, json_body(),
                               storage=storage(), secret=_secret(),
                               app_url=lambda token: url_for("documents_api.SignedUpload", token=token))
@@ -173,7 +173,7 @@ class DirectUploadCompletion(MethodView):
     @blp.alt_response(200, schema=DocumentOut, description="This upload was completed before")
     def post(self, values: dict[str, Any], case_id: str) -> tuple[Document, int]:
         """Check size, SHA-256 and type of the bytes sent; the document becomes visible only then."""
-        case = case_or_404(case_id)
+        case = case_for(db.session, current_user, case_id)
         try:
             plan = services.direct_plan(db.session, current_user, case, json_body(), secret=_secret())
         finally:

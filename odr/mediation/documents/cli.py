@@ -7,7 +7,7 @@ from flask import current_app
 from flask.cli import AppGroup
 from sqlalchemy import select
 
-from odr.mediation.cases.models import Case
+from odr.mediation.core.models import Case
 from odr.mediation.documents import integrity
 from odr.platform.extensions import db
 from odr.tenants.models import Tenant

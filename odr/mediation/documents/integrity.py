@@ -10,7 +10,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from odr.mediation.cases.models import Case
+from odr.mediation.core.models import Case
 from odr.mediation.documents.models import Document
 from odr.platform.db import utcnow
 from odr.storage import ObjectMissing, Storage, StorageUnavailable

@@ -8,14 +8,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from odr.mediation.cases.models import Case
-from odr.mediation.cases.policy import STAFF, is_party, visible_channels
-from odr.mediation.cases.states import ACTIVE
+from odr.mediation.core.access import STAFF, is_party, may_post_in, visible_channels
+from odr.mediation.core.events import CAUCUS_CUSTOMER, CAUCUS_INSURER, JOINT
+from odr.mediation.core.models import Case
+from odr.mediation.core.states import ACTIVE
 from odr.mediation.documents.models import Document, DocumentStatus
-from odr.mediation.events import CAUCUS_CUSTOMER, CAUCUS_INSURER, JOINT
-from odr.mediation.rooms.policy import may_post_in
-from odr.platform.permissions import rule
+from odr.platform.permissions import Rules
 from odr.tenants.models import Role
+
+RULES = Rules()
 
 # Documents are shared in the room's channels; staff notes have none.
 DOCUMENT_CHANNELS = (JOINT, CAUCUS_INSURER, CAUCUS_CUSTOMER)
@@ -40,21 +41,21 @@ def may_see(user: Any, document: Document) -> bool:
     return Role(user.role) in STAFF or document.uploaded_by_id == user.id
 
 
-@rule("documents.view", target="document", description="See a document of a case and download it")
+@RULES.rule("documents.view", target="document", description="See a document of a case and download it")
 def _view(user: Any, document: Document | None) -> bool:
     if document is None:
         return True
     return may_see(user, document)
 
 
-@rule("documents.upload", target="case", description="Share a document, or a new version of one, in a case")
+@RULES.rule("documents.upload", target="case", description="Share a document, or a new version of one, in a case")
 def _upload(user: Any, case: Case | None) -> bool:
     if case is None:
         return True
     return case.state in ACTIVE and bool(upload_channels(user, case))
 
 
-@rule("documents.carry", target="document", description="Carry a caucus document across to another channel")
+@RULES.rule("documents.carry", target="document", description="Carry a caucus document across to another channel")
 def _carry(user: Any, document: Document | None) -> bool:
     if Role(user.role) is not Role.MEDIATOR:
         return False

@@ -10,7 +10,7 @@ from flask_babel import lazy_gettext as _l
 from marshmallow import Schema, ValidationError, fields, validate
 
 from odr.mediation.documents.policy import DOCUMENT_CHANNELS
-from odr.tenants.schemas import BaseSchema
+from odr.platform.schemas import BaseSchema
 
 MAX_NAME = 200
 SHA256 = re.compile(r"^[0-9a-f]{64}$")

@@ -21,8 +21,10 @@ from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from odr.mediation.cases.models import Case
-from odr.mediation.cases.policy import visible_cases
+from odr.mediation.core.access import visible_cases
+from odr.mediation.core.events import STAFF, actor_label, append_event
+from odr.mediation.core.models import Case
+from odr.mediation.documents import kinds
 from odr.mediation.documents.models import Document, DocumentStatus
 from odr.mediation.documents.policy import may_see, upload_channels
 from odr.mediation.documents.schemas import (
@@ -31,17 +33,16 @@ from odr.mediation.documents.schemas import (
     DirectUploadSchema,
     UploadSchema,
 )
-from odr.mediation.events import STAFF, actor_label, append_event
 from odr.platform.db import after_commit, utcnow
 from odr.platform.errors import Conflict, NotFound, ServiceError, ValidationFailed, public_key
 from odr.platform.permissions import require
+from odr.platform.schemas import load
 from odr.storage import Storage, StorageUnavailable, document_key
 from odr.storage.base import AppUrl
 from odr.storage.intake import HEAD_BYTES, Intake, Received, Refused
 from odr.storage.scan import Verdict
 from odr.storage.types import DEFAULT_CATEGORIES, PREVIEWABLE, SVG, allowed_extensions, extension
 from odr.tenants.models import Tenant, User
-from odr.tenants.services import load
 
 log = logging.getLogger(__name__)
 
@@ -181,8 +182,7 @@ def _plan(session: Session, actor: User, case: Case, values: dict[str, Any]) -> 
             raise NotFound(str(_l("We could not find that document.")))
         channel, chain_id = previous.channel, previous.chain_id  # a new version stays where the document is
     if channel not in upload_channels(actor, case):
-        raise ValidationFailed(str(_l("Some fields need to be corrected.")),
-                               {"channel": [str(_l("You cannot share documents in this channel."))]})
+        raise ValidationFailed.on_fields({"channel": [str(_l("You cannot share documents in this channel."))]})
     tenant = session.get(Tenant, case.tenant_id)
     assert tenant is not None
     limits = limits_of(tenant)
@@ -236,8 +236,7 @@ def record_upload(session: Session, actor: User, case: Case, plan: UploadPlan, r
     if plan.case_id != case.id or plan.uploader_id != actor.id:
         raise NotFound(str(_l("We could not find that document.")))
     if plan.channel not in upload_channels(actor, case):
-        raise ValidationFailed(str(_l("Some fields need to be corrected.")),
-                               {"channel": [str(_l("You cannot share documents in this channel."))]})
+        raise ValidationFailed.on_fields({"channel": [str(_l("You cannot share documents in this channel."))]})
     existing = _existing(session, actor, case, plan.idempotency_key) or session.scalar(
         select(Document).where(Document.public_id == uuid.UUID(plan.version_id)))
     if existing is not None:
@@ -278,7 +277,7 @@ def _announce(session: Session, actor: User | None, case: Case, document: Docume
     if document.carried_from is not None:
         payload["carried_from"] = str(document.carried_from.public_id)
         payload["from_channel"] = document.carried_from.channel
-    append_event(session, case, "document.shared", actor=actor, channel=document.channel, payload=payload,
+    append_event(session, case, kinds.SHARED, actor=actor, channel=document.channel, payload=payload,
                  label=label)
 
 
@@ -398,8 +397,7 @@ def carry(session: Session, actor: User, document: Document, data: dict[str, Any
     values = load(CarrySchema(), data)
     target = values["channel"]
     if target == document.channel:
-        raise ValidationFailed(str(_l("Some fields need to be corrected.")),
-                               {"channel": [str(_l("The document is already in this channel."))]})
+        raise ValidationFailed.on_fields({"channel": [str(_l("The document is already in this channel."))]})
     existing = session.scalar(select(Document).where(
         Document.carried_from_id == document.id, Document.channel == target))
     if existing is not None:
@@ -457,7 +455,7 @@ def apply_verdict(session: Session, document: Document, verdict: Verdict, *, sto
     document.refusal = f"malware: {verdict.signature}"[:200]
     document.storage_key = None
     session.flush()
-    append_event(session, case, "document.refused", actor=None, channel=STAFF, payload={
+    append_event(session, case, kinds.REFUSED, actor=None, channel=STAFF, payload={
         "document": str(document.public_id), "name": document.file_name, "sha256": document.sha256,
         "reason": "malware", "signature": verdict.signature, "uploaded_by": document.uploader_label})
     if key:

@@ -11,10 +11,12 @@ from odr.mediation.documents import integrity, services
 from odr.mediation.documents.models import Document
 from odr.platform.db import utcnow
 from odr.platform.extensions import db
-from odr.platform.jobs import jobs
+from odr.platform.jobs import JobSet, jobs
 from odr.platform.tenancy import set_tenant
 from odr.storage import Storage, StorageUnavailable
 from odr.storage.scan import Scanner, ScannerUnavailable
+
+JOBS = JobSet()
 
 log = logging.getLogger(__name__)
 
@@ -29,7 +31,7 @@ def scanner() -> Scanner | None:
     return current_app.extensions.get("odr.scanner")
 
 
-@jobs.task(retries=10, retry_delay=60)
+@JOBS.task(retries=10, retry_delay=60)
 def scan_document(document_id: int) -> None:
     """Scan a pending document; clean: shared, infected: refused. Scanner down: it stays pending (retried)."""
     engine = scanner()
@@ -52,7 +54,7 @@ def scan_document(document_id: int) -> None:
         session.commit()
 
 
-@jobs.periodic(minute="*/10")
+@JOBS.periodic(minute="*/10")
 def rescan_pending() -> None:
     """Queue a scan for documents pending for more than ten minutes (their job was lost or gave up)."""
     if scanner() is None:
@@ -63,7 +65,7 @@ def rescan_pending() -> None:
         jobs.enqueue(scan_document, document_id)
 
 
-@jobs.periodic(minute="23")
+@JOBS.periodic(minute="23")
 def sweep_orphans() -> None:
     """Remove stored bytes that no document points at (once a day old), every hour."""
     with db.new_session(write=False) as session:

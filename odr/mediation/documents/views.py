@@ -9,9 +9,9 @@ from flask import Blueprint, Response, abort, current_app, g, redirect, render_t
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from odr.mediation.cases.labels import CHANNELS
-from odr.mediation.cases.models import Case
-from odr.mediation.cases.web import case_or_404
+from odr.mediation.core.labels import CHANNELS
+from odr.mediation.core.models import Case
+from odr.mediation.core.queries import case_for
 from odr.mediation.documents import services
 from odr.mediation.documents.models import Document, DocumentStatus
 from odr.mediation.documents.policy import upload_channels
@@ -95,7 +95,7 @@ def file(doc_id: str, token: str) -> Any:
 @login_required
 def panel(public_id: str) -> Any:
     """The panel's list alone, for the page to refresh it when a document is shared."""
-    case = case_or_404(public_id)
+    case = case_for(db.session, current_user, public_id)
     require(current_user, "cases.view", case)
     return render_template("documents/_list.html", panel=documents_panel(case))
 

@@ -12,8 +12,8 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from odr.mediation.cases.models import Case
-from odr.mediation.events import JOINT, CaseEvent, on_committed
+from odr.mediation.core.events import JOINT, CaseEvent
+from odr.mediation.core.models import Case
 from odr.mediation.rooms import presence
 from odr.mediation.rooms.presenting import actor_view, live_view, role_key
 from odr.platform.db import after_commit
@@ -28,7 +28,6 @@ def room(case_id: int, channel: str) -> str:
     return f"case:{case_id}:{channel}"
 
 
-@on_committed
 def publish(event: CaseEvent, live: dict[str, Any]) -> None:
     """Send a committed event to the sockets of its channel."""
     view = live_view(event, live["case"], live.get("message"), live.get("author_role", "system"))

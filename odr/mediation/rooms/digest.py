@@ -17,8 +17,8 @@ from sqlalchemy import and_, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from odr.mediation.cases.models import Case
-from odr.mediation.cases.policy import visible_channels
+from odr.mediation.core.access import visible_channels
+from odr.mediation.core.models import Case
 from odr.mediation.rooms.models import Message, Presence, ReadMark
 from odr.platform.db import utcnow
 from odr.platform.tenancy import set_tenant

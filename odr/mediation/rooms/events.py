@@ -15,16 +15,18 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_socketio import join_room, leave_room
 
-from odr.mediation.cases.models import Case
-from odr.mediation.cases.policy import visible_channels
-from odr.mediation.events import CHANNELS, AccessMoved
+from odr.mediation.core.access import visible_channels
+from odr.mediation.core.events import CHANNELS, AccessMoved
+from odr.mediation.core.models import Case
 from odr.mediation.rooms import broadcast, presence, seats, services
 from odr.mediation.rooms.presenting import message_view, synced_view
 from odr.mediation.rooms.seats import Seat
 from odr.platform.db import write_intent
 from odr.platform.errors import Conflict, Forbidden, NotFound, ServiceError
 from odr.platform.extensions import db, socketio
-from odr.platform.gateway import ROOMS_NAMESPACE, on_disconnect, socket_event
+from odr.platform.gateway import ROOMS_NAMESPACE, SocketEvents
+
+EVENTS = SocketEvents()
 
 # The seats each socket holds, by the case's public id (a socket lives in one process).
 _joined: dict[str, dict[str, Seat]] = {}
@@ -86,7 +88,7 @@ def _judged_again(data: dict[str, Any]) -> Seat:
     return _held(str(_case(data).public_id))
 
 
-@socket_event("join")
+@EVENTS.on("join")
 def _join(data: dict[str, Any]) -> dict[str, Any]:
     case = services.room_case(db.session, current_user, data.get("case"))
     state = services.room_state(db.session, current_user, case)
@@ -106,7 +108,7 @@ def _join(data: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-@socket_event("leave")
+@EVENTS.on("leave")
 def _leave(data: dict[str, Any]) -> dict[str, Any]:
     case = _case(data)
     for channel in visible_channels(current_user, case):
@@ -118,7 +120,7 @@ def _leave(data: dict[str, Any]) -> dict[str, Any]:
     return {}
 
 
-@socket_event("send", burst=20, rate=5, reuse_user=True)
+@EVENTS.on("send", burst=20, rate=5, reuse_user=True)
 def _send(data: dict[str, Any]) -> dict[str, Any]:
     try:
         message, created = services.post_message(db.session, current_user, _seat(data), data)
@@ -128,7 +130,7 @@ def _send(data: dict[str, Any]) -> dict[str, Any]:
     return {"seq": message.seq, "duplicate": not created, "message": message_view(message)}
 
 
-@socket_event("sync", writes=False)
+@EVENTS.on("sync", writes=False)
 def _sync(data: dict[str, Any]) -> dict[str, Any]:
     case = _case(data)
     batch = services.events_after(db.session, current_user, case, data)
@@ -142,7 +144,7 @@ def _sync(data: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-@socket_event("typing", writes=False, burst=10, rate=2)
+@EVENTS.on("typing", writes=False, burst=10, rate=2)
 def _typing(data: dict[str, Any]) -> dict[str, Any]:
     case = _case(data)
     channel = str(data.get("channel") or "")
@@ -154,43 +156,42 @@ def _typing(data: dict[str, Any]) -> dict[str, Any]:
     return {}
 
 
-@socket_event("read")
+@EVENTS.on("read")
 def _read(data: dict[str, Any]) -> dict[str, Any]:
     case = _case(data)
     seq = services.mark_read(db.session, current_user, case, data)
     return {"seq": seq, "unread": services.unread_counts(db.session, current_user, case)}
 
 
-@socket_event("presence", burst=5, rate=0.5)
+@EVENTS.on("presence", burst=5, rate=0.5)
 def _presence(data: dict[str, Any]) -> dict[str, Any]:
     case = _case(data)
     presence.heartbeat(db.session, _sid())
     return {"present": broadcast.present(db.session, case)}
 
 
-@socket_event("retract", burst=10, rate=1)
+@EVENTS.on("retract", burst=10, rate=1)
 def _retract(data: dict[str, Any]) -> dict[str, Any]:
     case = _case(data)
     message = services.retract(db.session, current_user, case, data)
     return {"seq": message.seq}
 
 
-@socket_event("carry", burst=10, rate=1)
+@EVENTS.on("carry", burst=10, rate=1)
 def _carry(data: dict[str, Any]) -> dict[str, Any]:
     case = _case(data)
     message = services.carry(db.session, current_user, case, data)
     return {"seq": message.seq}
 
 
-@socket_event("mode", burst=5, rate=0.5)
+@EVENTS.on("mode", burst=5, rate=0.5)
 def _mode(data: dict[str, Any]) -> dict[str, Any]:
     case = _case(data)
     services.set_shuttle_only(db.session, current_user, case, data)
     return {"shuttle_only": case.shuttle_only}
 
 
-@on_disconnect
-def _forget(sid: str) -> None:
+def forget_socket(sid: str) -> None:
     with _joined_lock:
         joined = _joined.pop(sid, {})
     if not joined:

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from odr.mediation.cases.models import Case
-from odr.mediation.cases.policy import STAFF, is_party, visible_channels
-from odr.mediation.cases.states import CaseState
-from odr.mediation.events import JOINT
-from odr.platform.permissions import rule
+from odr.mediation.core.access import STAFF, visible_channels
+from odr.mediation.core.models import Case
+from odr.mediation.core.states import CaseState
+from odr.platform.permissions import Rules
 from odr.tenants.models import Role
+
+RULES = Rules()
 
 # A room opens with the mediation and stays readable afterwards; before that there is nothing to say.
 ROOM_STATES = {CaseState.OPEN, CaseState.SETTLED, CaseState.NOT_SETTLED, CaseState.CLOSED, CaseState.WITHDRAWN}
@@ -22,21 +23,21 @@ def _moderates(user: Any, case: Case | None) -> bool:
     return role is Role.MEDIATOR and (case is None or case.mediator_id == user.id)
 
 
-@rule("rooms.join", target="case", description="Enter a case's room and read the channels one may see")
+@RULES.rule("rooms.join", target="case", description="Enter a case's room and read the channels one may see")
 def _join(user: Any, case: Case | None) -> bool:
     if case is None:
         return True
     return case.state in ROOM_STATES and bool(visible_channels(user, case))
 
 
-@rule("rooms.post", target="case", description="Write in a case's room while the mediation is open")
+@RULES.rule("rooms.post", target="case", description="Write in a case's room while the mediation is open")
 def _post(user: Any, case: Case | None) -> bool:
     if case is None:
         return True
     return case.state is CaseState.OPEN and bool(visible_channels(user, case))
 
 
-@rule("rooms.moderate", target="case",
+@RULES.rule("rooms.moderate", target="case",
       description="Carry a message across channels, switch shuttle-only mode on or off")
 def _moderate(user: Any, case: Case | None) -> bool:
     if case is not None and case.state is not CaseState.OPEN:
@@ -44,19 +45,11 @@ def _moderate(user: Any, case: Case | None) -> bool:
     return _moderates(user, case)
 
 
-@rule("rooms.use_templates", description="Keep personal reply templates and use the tenant's")
+@RULES.rule("rooms.use_templates", description="Keep personal reply templates and use the tenant's")
 def _use_templates(user: Any, target: Any) -> bool:
     return Role(user.role) in STAFF | {Role.MEDIATOR}
 
 
-@rule("rooms.manage_shared_templates", description="Write the reply templates the whole tenant uses")
+@RULES.rule("rooms.manage_shared_templates", description="Write the reply templates the whole tenant uses")
 def _shared_templates(user: Any, target: Any) -> bool:
     return Role(user.role) in STAFF
-
-
-def may_post_in(user: Any, case: Case, channel: str) -> bool:
-    """Whether ``user`` may write in ``channel`` now: a channel they see, and not the joint one while
-    the room is shuttle-only, unless they run the room."""
-    if channel not in visible_channels(user, case):
-        return False
-    return not (channel == JOINT and case.shuttle_only and is_party(user, case))

@@ -10,7 +10,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
-from odr.mediation.cases.models import Case
+from odr.mediation.core.models import Case
 from odr.mediation.rooms.models import Presence
 from odr.platform.db import utcnow
 from odr.tenants.models import User

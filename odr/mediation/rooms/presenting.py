@@ -9,9 +9,10 @@ from typing import Any
 
 from markupsafe import Markup, escape
 
-from odr.mediation.cases.display import describe
-from odr.mediation.cases.models import Case
-from odr.mediation.events import CaseEvent
+from odr.mediation.core.events import CaseEvent
+from odr.mediation.core.kinds import describe
+from odr.mediation.core.models import Case
+from odr.mediation.rooms.kinds import RETRACTED
 from odr.mediation.rooms.models import Message
 from odr.tenants.models import Role, User
 
@@ -62,7 +63,7 @@ def live_view(event: CaseEvent, case_public_id: str, message: Message | None = N
     if message is not None:
         view["actor"] = actor_view(message.author, message.author_label, author_role)
         view["message"] = message_view(message)
-    elif event.kind == "message.retracted":
+    elif event.kind == RETRACTED:
         view["retracts"] = event.payload.get("seq")
     else:
         view["sync"] = True
@@ -81,10 +82,10 @@ def synced_view(event: CaseEvent, message: Message | None, case: Case) -> dict[s
     }
     if message is not None:
         view["message"] = message_view(message)
-    elif event.kind == "message.retracted":
+    elif event.kind == RETRACTED:
         view["retracts"] = event.payload.get("seq")
     else:
-        title, detail = describe(event, case)
+        title, detail = describe(event.kind, event.payload, case)
         view["title"] = str(title)
         view["detail"] = str(detail)
     return view

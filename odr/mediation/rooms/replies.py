@@ -8,14 +8,14 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from odr.mediation.cases.models import Case
+from odr.mediation.core.models import Case
 from odr.mediation.rooms.models import ReplyTemplate
 from odr.mediation.rooms.schemas import ReplyTemplateSchema
 from odr.platform.db import utcnow
 from odr.platform.errors import NotFound, public_key
 from odr.platform.permissions import require
+from odr.platform.schemas import load
 from odr.tenants.models import User
-from odr.tenants.services import load
 
 
 def reply_templates(session: Session, actor: User) -> list[ReplyTemplate]:

@@ -8,18 +8,13 @@ from typing import Any
 from flask_babel import lazy_gettext as _l
 from marshmallow import ValidationError, fields, validate
 
-from odr.mediation.events import CAUCUS_CUSTOMER, CAUCUS_INSURER, JOINT, STAFF
+from odr.mediation.core.events import CAUCUS_CUSTOMER, CAUCUS_INSURER, JOINT, STAFF
 from odr.mediation.rooms.models import MAX_TEXT
-from odr.tenants.schemas import BaseSchema, Text
+from odr.platform.schemas import BaseSchema, Text, required
 
 ROOM_CHANNELS = (JOINT, CAUCUS_INSURER, CAUCUS_CUSTOMER, STAFF)
 # Control characters other than tab and line feed have no place in a message.
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
-
-
-def _required() -> dict[str, Any]:
-    return {"required": True, "error_messages": {"required": _l("This field is required."),
-                                                 "null": _l("This field is required.")}}
 
 
 class MessageText(Text):
@@ -45,17 +40,17 @@ class Channel(fields.String):
 class CaseRef(BaseSchema):
     """Names the case (its public id)."""
 
-    case = fields.UUID(**_required())
+    case = fields.UUID(**required())
 
 
 class SendSchema(CaseRef):
     """A new message."""
 
-    channel = Channel(**_required())
+    channel = Channel(**required())
     client_id = fields.String(validate=validate.Regexp(r"^[A-Za-z0-9_-]{8,64}$",
                                                        error=str(_l("The message id is not valid."))),
-                              **_required())
-    text = MessageText(**_required())
+                              **required())
+    text = MessageText(**required())
 
 
 class SyncSchema(CaseRef):
@@ -68,33 +63,33 @@ class SyncSchema(CaseRef):
 class ChannelEventSchema(CaseRef):
     """Typing in a channel."""
 
-    channel = Channel(**_required())
+    channel = Channel(**required())
 
 
 class ReadSchema(CaseRef):
     """Read up to a sequence number in a channel."""
 
-    channel = Channel(**_required())
-    seq = fields.Integer(validate=validate.Range(min=0), **_required())
+    channel = Channel(**required())
+    seq = fields.Integer(validate=validate.Range(min=0), **required())
 
 
 class RetractSchema(CaseRef):
     """Take back one's own message."""
 
-    seq = fields.Integer(validate=validate.Range(min=1), **_required())
+    seq = fields.Integer(validate=validate.Range(min=1), **required())
 
 
 class CarrySchema(CaseRef):
     """Carry a message to another channel."""
 
-    seq = fields.Integer(validate=validate.Range(min=1), **_required())
-    to = Channel(**_required())
+    seq = fields.Integer(validate=validate.Range(min=1), **required())
+    to = Channel(**required())
 
 
 class ModeSchema(CaseRef):
     """Shuttle-only on or off, with a reason the parties are shown."""
 
-    shuttle_only = fields.Boolean(**_required())
+    shuttle_only = fields.Boolean(**required())
     reason = fields.String(load_default="", validate=validate.Length(max=1000))
 
 
@@ -102,6 +97,6 @@ class ReplyTemplateSchema(BaseSchema):
     """A saved reply."""
 
     title = Text(validate=validate.Length(max=120, error=str(_l("At most %(max)s characters.", max=120))),
-                 **_required())
-    text = MessageText(**_required())
+                 **required())
+    text = MessageText(**required())
     shared = fields.Boolean(load_default=False)

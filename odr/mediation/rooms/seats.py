@@ -6,17 +6,16 @@ seat holds the judgement, with the case's ``access_version`` it was made at and 
 the rules read. Every change that can move access (the case's state, mediator, customer, insurer,
 shuttle-only mode, its representatives) moves the version in the same transaction, so a message
 written through a seat is numbered only while the version is unchanged (a condition on the
-numbering UPDATE, ``odr.mediation.events.Stream``); otherwise the socket judges again from the case.
+numbering UPDATE, ``odr.mediation.core.events.Stream``); otherwise the socket judges again from the case.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from odr.mediation.cases.models import Case
-from odr.mediation.cases.policy import visible_channels
-from odr.mediation.events import JOINT, Stream, actor_label
-from odr.mediation.rooms.policy import may_post_in
+from odr.mediation.core.access import may_post_in, visible_channels
+from odr.mediation.core.events import JOINT, Stream, actor_label
+from odr.mediation.core.models import Case
 from odr.mediation.rooms.presenting import role_key
 from odr.platform.permissions import can
 from odr.tenants.models import User

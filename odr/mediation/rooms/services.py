@@ -17,11 +17,11 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import and_, bindparam, func, insert, select
 from sqlalchemy.orm import Session, joinedload
 
-from odr.mediation.cases.models import Case
-from odr.mediation.cases.policy import visible_channels
-from odr.mediation.events import CAUCUS_CUSTOMER, CAUCUS_INSURER, JOINT, CaseEvent, append_event
+from odr.mediation.core.access import may_post_in, visible_channels
+from odr.mediation.core.events import CAUCUS_CUSTOMER, CAUCUS_INSURER, JOINT, CaseEvent, append_event
+from odr.mediation.core.models import Case
+from odr.mediation.rooms import kinds
 from odr.mediation.rooms.models import Message, ReadMark
-from odr.mediation.rooms.policy import may_post_in
 from odr.mediation.rooms.schemas import (
     CarrySchema,
     ModeSchema,
@@ -34,11 +34,11 @@ from odr.mediation.rooms.seats import Seat, seat_for
 from odr.platform.db import utcnow
 from odr.platform.errors import Conflict, Forbidden, NotFound, public_key
 from odr.platform.permissions import can, require
+from odr.platform.schemas import load
 from odr.tenants.models import User
-from odr.tenants.services import load
 
 RETRACT_WINDOW = timedelta(minutes=10)
-MESSAGE_KINDS = ("message.posted", "message.carried")
+MESSAGE_KINDS = kinds.MESSAGE_KINDS
 
 
 def text_hash(text: str) -> str:
@@ -129,7 +129,7 @@ def post_message(session: Session, actor: User, where: Case | Seat, data: dict[s
 
 
 def _store(session: Session, actor: User, seat: Seat, channel: str, text: str, *, client_id: str,
-           kind: str = "message.posted", carried_from: Message | None = None, case: Case | None = None) -> Message:
+           kind: str = kinds.POSTED, carried_from: Message | None = None, case: Case | None = None) -> Message:
     """Write the message and its event: two Core INSERTs beside the numbering, no unit of work.
 
     The returned message is not in the session (later reads load it); it carries what the views show.
@@ -185,7 +185,7 @@ def retract(session: Session, actor: User, case: Case, data: dict[str, Any], *, 
     if now - message.created_at > RETRACT_WINDOW:
         raise Conflict(str(_l("A message can be taken back only in the first 10 minutes after it was sent.")))
     message.retracted_at = now
-    append_event(session, case, "message.retracted", actor=actor, channel=message.channel,
+    append_event(session, case, kinds.RETRACTED, actor=actor, channel=message.channel,
                  payload={"message": str(message.public_id), "seq": message.seq})
     return message
 
@@ -203,7 +203,7 @@ def carry(session: Session, actor: User, case: Case, data: dict[str, Any]) -> Me
         raise Conflict(str(_l("Choose another channel to carry the message to.")))
     return _store(session, actor, seat_for(actor, case), target, source.text,
                   client_id=f"carry-{source.seq}-{target}"[:64], case=case,
-                  kind="message.carried", carried_from=source)
+                  kind=kinds.CARRIED, carried_from=source)
 
 
 def set_shuttle_only(session: Session, actor: User, case: Case, data: dict[str, Any]) -> bool:
@@ -213,7 +213,7 @@ def set_shuttle_only(session: Session, actor: User, case: Case, data: dict[str, 
     if case.shuttle_only == values["shuttle_only"]:
         return False
     case.shuttle_only = values["shuttle_only"]
-    append_event(session, case, "room.mode_changed", actor=actor,
+    append_event(session, case, kinds.MODE_CHANGED, actor=actor,
                  payload={"shuttle_only": case.shuttle_only, "reason": values["reason"].strip()})
     return True
 

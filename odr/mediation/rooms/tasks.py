@@ -5,10 +5,12 @@ from __future__ import annotations
 from odr.mediation.rooms.digest import send_digests
 from odr.mediation.rooms.presence import forget_stale_presence
 from odr.platform.extensions import db
-from odr.platform.jobs import jobs
+from odr.platform.jobs import JobSet
+
+JOBS = JobSet()
 
 
-@jobs.periodic(minute="*")
+@JOBS.periodic(minute="*")
 def room_digests() -> None:
     """E-mail those away from a room about the messages waiting for them."""
     with db.new_session() as session:

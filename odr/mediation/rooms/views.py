@@ -14,19 +14,20 @@ from flask import Blueprint, flash, g, redirect, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from odr.mediation.cases import display, queries
-from odr.mediation.cases.labels import CHANNELS, REPRESENTATIVE_OF
-from odr.mediation.cases.models import Side
-from odr.mediation.events import JOINT
+from odr.mediation.core.events import JOINT
+from odr.mediation.core.labels import CHANNELS, REPRESENTATIVE_OF
+from odr.mediation.core.models import Side
+from odr.mediation.deadlines import display
 from odr.mediation.rooms import presence, replies, services
 from odr.mediation.rooms.models import MAX_TEXT
 from odr.mediation.rooms.presenting import linkify, parse_iso, synced_view
 from odr.platform.db import utcnow
 from odr.platform.errors import Forbidden, ServiceError, ValidationFailed
 from odr.platform.extensions import db
+from odr.platform.handlers import render_form, service_call
 from odr.platform.permissions import can, require
 from odr.tenants.models import Role
-from odr.tenants.web import add_slug, enter_tenant, render_form, role_label, service_call
+from odr.tenants.web import add_slug, enter_tenant, role_label
 
 bp = Blueprint("rooms", __name__, url_prefix="/t/<slug>", template_folder="templates")
 bp.url_value_preprocessor(enter_tenant)
@@ -86,7 +87,7 @@ def render_room(public_id: str, *, error: ServiceError | None = None, draft: str
         "max_text": MAX_TEXT,
         "role_names": role_names(),
         "clock": display.clock_of(case, g.tenant, now),
-        "steps": display.next_steps(case, queries.open_deadlines(db.session, case), current_user, g.tenant, now),
+        "steps": display.next_steps(case, display.open_deadlines(db.session, case), current_user, g.tenant, now),
         "retract_minutes": int(services.RETRACT_WINDOW / timedelta(minutes=1)),
         "client_id": uuid4().hex,
     }

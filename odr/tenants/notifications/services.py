@@ -242,7 +242,7 @@ def check_template(key: str, subject: str, body: str) -> dict[str, str]:
             errors[field] = [str(_l("This template cannot be used: %(problem)s. Use only the placeholders listed.",
                                    problem=exc.message or type(exc).__name__))]
     if errors:
-        raise ValidationFailed(str(_l("Some fields need to be corrected.")), errors)
+        raise ValidationFailed.on_fields(errors)
     rendered["subject"] = " ".join(rendered["subject"].split())
     return rendered
 

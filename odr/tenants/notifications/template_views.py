@@ -11,12 +11,13 @@ from werkzeug.wrappers import Response
 
 from odr.platform.errors import ValidationFailed
 from odr.platform.extensions import db
+from odr.platform.handlers import render_form, service_call
 from odr.platform.i18n import LANGUAGES
 from odr.platform.permissions import require
 from odr.tenants.notifications import services
 from odr.tenants.notifications.catalogue import STANDARDS
 from odr.tenants.schemas import LOCALES
-from odr.tenants.web import bp, render_form, service_call
+from odr.tenants.web import bp
 
 
 def _standard(key: str, locale: str) -> Any:

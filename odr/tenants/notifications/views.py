@@ -13,9 +13,10 @@ from werkzeug.wrappers import Response
 
 from odr.platform.db import write_intent
 from odr.platform.extensions import db
+from odr.platform.handlers import render_form, service_call
 from odr.platform.permissions import require
 from odr.tenants.notifications import services
-from odr.tenants.web import bp, render_form, service_call
+from odr.tenants.web import bp
 
 log = logging.getLogger(__name__)
 

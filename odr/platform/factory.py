@@ -1,4 +1,4 @@
-"""The application factory: a list of named steps, the composition root of every domain."""
+"""The platform's steps of building an app: its settings, its extensions, its own part."""
 
 from __future__ import annotations
 
@@ -9,10 +9,10 @@ from urllib.parse import urlparse
 from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
+from odr.platform import gateway, tenancy
 from odr.platform.config import Settings
-from odr.platform.errors import register_error_handlers
 from odr.platform.extensions import api, csrf, db, limiter, login_manager, migrate, socketio
-from odr.platform.gateway import MAX_PAYLOAD, SocketSessions, register_socket_events
+from odr.platform.gateway import MAX_PAYLOAD
 from odr.platform.i18n import init_i18n
 from odr.platform.jobs import jobs
 from odr.platform.logs import configure_logging, init_request_ids
@@ -23,15 +23,11 @@ from odr.storage.scan import Scanner
 MIGRATIONS = Path(__file__).resolve().parents[2] / "migrations"
 
 
-def create_app(settings: Settings | None = None) -> Flask:
-    """Build the platform for ``settings`` (read from the environment when not given)."""
-    settings = settings or Settings.from_env()
+def make_platform(settings: Settings) -> Flask:
+    """The platform for ``settings``, with its extensions bound and no domain yet."""
     app = Flask("odr.platform", instance_path=settings.instance_path)
     configure(app, settings)
     init_extensions(app, settings)
-    register_domains(app)
-    register_socket_events()
-    register_error_handlers(app)
     return app
 
 
@@ -70,6 +66,7 @@ def configure(app: Flask, settings: Settings) -> None:
 def init_extensions(app: Flask, settings: Settings) -> None:
     """Bind every extension to the app."""
     db.init_app(app, settings.database_url)
+    tenancy.init()
     migrate.init_app(app, db, directory=str(MIGRATIONS))
     login_manager.init_app(app)
     csrf.init_app(app)
@@ -85,7 +82,6 @@ def init_extensions(app: Flask, settings: Settings) -> None:
         endpoint = urlparse(settings.s3_endpoint_url)
         origin = f"{endpoint.scheme}://{endpoint.netloc}" if settings.s3_endpoint_url else "https://*.amazonaws.com"
         app.config["CSP_CONNECT_SRC"] = [origin]
-    app.session_interface = SocketSessions()
     socketio.init_app(
         app,
         async_mode="threading",
@@ -96,50 +92,15 @@ def init_extensions(app: Flask, settings: Settings) -> None:
         logger=False,
         engineio_logger=False,
     )
+    gateway.init_app(app)
 
 
-def register_domains(app: Flask) -> None:
-    """Each domain's pages, API, socket events, rules and commands."""
-    from odr.mediation import web as mediation_web
-    from odr.mediation.cases import policy as cases_policy  # noqa: F401 - registers the rules
-    from odr.mediation.cases.api import blp as cases_api
-    from odr.mediation.cases.views import bp as cases_pages
-    from odr.mediation.contact import policy as contact_policy  # noqa: F401 - registers the rules
-    from odr.mediation.contact import views as contact_pages  # noqa: F401 - adds routes to the tenant's pages
-    from odr.mediation.deadlines import tasks as deadline_tasks  # noqa: F401 - declares the sweep
-    from odr.mediation.documents import policy as documents_policy  # noqa: F401 - registers the rules
-    from odr.mediation.documents import tasks as documents_tasks  # noqa: F401 - declares the scan and sweeps
-    from odr.mediation.documents.api import blp as documents_api
-    from odr.mediation.documents.views import bp as documents_pages
-    from odr.mediation.rooms import events as room_events  # noqa: F401 - registers the socket handlers
-    from odr.mediation.rooms import policy as rooms_policy  # noqa: F401 - registers the rules
-    from odr.mediation.rooms import tasks as room_tasks  # noqa: F401 - declares the unread digest
-    from odr.mediation.rooms.views import bp as room_pages
-    from odr.platform import gateway, web  # noqa: F401 - registers the socket handlers
-    from odr.platform.cli import register_commands
-    from odr.tenants import auth as tenants_auth
-    from odr.tenants import policy as tenants_policy  # noqa: F401 - registers the rules
-    from odr.tenants.api import blp as tenants_api
-    from odr.tenants.notifications import template_views as notification_templates  # noqa: F401 - adds routes
-    from odr.tenants.notifications import views as notification_pages  # noqa: F401 - adds routes and the bell
-    from odr.tenants.signals import account_created
-    from odr.tenants.views import bp as tenants_pages
+def register(app: Flask) -> None:
+    """The platform's own part: the web shell's routes, e-mail jobs, serve and worker."""
+    from odr.platform import mail, web
+    from odr.platform.cli import serve, worker
 
     app.register_blueprint(web.bp)
-    tenants_auth.init_app(app)
-    app.register_blueprint(tenants_pages)
-    app.register_blueprint(mediation_web.templates)
-    app.register_blueprint(cases_pages)
-    app.register_blueprint(room_pages)
-    app.register_blueprint(documents_pages)
-    api.register_blueprint(tenants_api)
-    api.register_blueprint(cases_api)
-    api.register_blueprint(documents_api)
-    account_created.connect(_link_new_customer, weak=False)
-    register_commands(app)
-
-
-def _link_new_customer(session: object, user: object) -> None:
-    from odr.mediation.cases.services import link_customer
-
-    link_customer(session, user)  # type: ignore[arg-type]
+    jobs.register(app, mail.JOBS)
+    app.cli.add_command(serve)
+    app.cli.add_command(worker)

@@ -1,4 +1,4 @@
-"""Commands of mediation: ``odr audit verify``, ``odr deadlines sweep``."""
+"""The kernel's command: ``odr audit verify``."""
 
 from __future__ import annotations
 
@@ -6,14 +6,12 @@ import click
 from flask.cli import AppGroup
 from sqlalchemy import select
 
-from odr.mediation.cases.models import Case
-from odr.mediation.deadlines.sweep import sweep
-from odr.mediation.events import verify_chain
+from odr.mediation.core.events import verify_chain
+from odr.mediation.core.models import Case
 from odr.platform.extensions import db
 from odr.tenants.models import Tenant
 
 audit_cli = AppGroup("audit", help="Check cases' audit chains.")
-deadlines_cli = AppGroup("deadlines", help="Deadlines and their reminders.")
 
 
 @audit_cli.command("verify")
@@ -34,12 +32,3 @@ def audit_verify(reference: str, slug: str | None) -> None:
         click.echo(f"{reference}: the chain of {report.entries} entries is intact.")
         return
     raise click.ClickException(f"{reference}: entry {report.broken_seq} is broken: {report.reason}.")
-
-
-@deadlines_cli.command("sweep")
-def deadlines_sweep() -> None:
-    """Send due reminders and escalate passed deadlines now (the jobs do this every minute)."""
-    with db.new_session() as session:
-        result = sweep(session)
-    click.echo(f"reminders {result.reminders}, chases {result.chases}, escalations {result.escalations}"
-               + (f", failed {result.failed} (see the log; tried again later)" if result.failed else ""))

@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
+from flask_babel import format_date
 from flask_babel import lazy_gettext as _l
 
-from odr.mediation.cases.models import (
+from odr.mediation.core.models import (
     ComplaintCategory,
     EscalationLevel,
     ProductLine,
     ServiceKind,
     Side,
 )
-from odr.mediation.cases.states import LABELS as STATE_LABELS
-from odr.mediation.cases.states import CaseState
+from odr.mediation.core.states import LABELS as STATE_LABELS
+from odr.mediation.core.states import CaseState
 
 PRODUCT_LINES = {
     ProductLine.MOTOR: _l("Motor"),
@@ -106,3 +109,16 @@ def state_label(state: CaseState | str) -> str:
 def tier_label(tier: int) -> str:
     """A tier with its name."""
     return str(TIERS.get(tier, tier))
+
+
+def party_text(party: object) -> str:
+    """A deadline's party inside a sentence ("a reminder was sent to the insurer")."""
+    return str(PARTIES_IN_TEXT.get(party, party))  # type: ignore[call-overload]
+
+
+def date_text(value: object) -> str:
+    """A date an event's payload carries as ISO text, in the reader's long format."""
+    try:
+        return format_date(datetime.fromisoformat(str(value)), "long")
+    except ValueError:
+        return str(value or "")

@@ -18,10 +18,9 @@ from sqlalchemy import (
     UniqueConstraint,
     update,
 )
-from sqlalchemy import event as orm_event
 from sqlalchemy.orm import Mapped, Session, attributes, mapped_column, relationship
 
-from odr.mediation.cases.states import CaseState
+from odr.mediation.core.states import CaseState
 from odr.platform.db import Base, PublicIdMixin, TimestampMixin, only_on, utcnow
 from odr.platform.tenancy import TenantScoped
 from odr.tenants.models import Organisation, User
@@ -235,13 +234,12 @@ class Representative(TenantScoped, TimestampMixin, Base):
     user: Mapped[User | None] = relationship(foreign_keys=[user_id], lazy="joined")
 
 
-# What the access rules (``odr.mediation.cases.policy``) read of a case.
+# What the access rules (``odr.mediation.core.access``) read of a case.
 ACCESS_FIELDS = ("state", "mediator_id", "customer_id", "organisation_id", "shuttle_only", "tenant_id")
 _REPRESENTATIVE_FIELDS = ("user_id", "side", "removed_at", "case_id")
 
 
-@orm_event.listens_for(Session, "before_flush")
-def _move_access_versions(session: Session, flush_context: Any, instances: Any) -> None:
+def move_access_versions(session: Session, flush_context: Any, instances: Any) -> None:
     """Move ``access_version`` of every case whose access changes in this flush.
 
     The version is raised in SQL (``access_version + 1``), so two transactions changing one case

@@ -22,7 +22,10 @@ from sqlalchemy import JSON, ForeignKey, String, UniqueConstraint, bindparam, in
 from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 from sqlalchemy.orm.attributes import set_committed_value
 
-from odr.mediation.cases.models import Case
+# The channels are re-exported: writers of events name them with the stream they write to.
+from odr.mediation.core.channels import CAUCUS_CUSTOMER, CAUCUS_INSURER, CHANNELS, JOINT, STAFF  # noqa: F401
+from odr.mediation.core.kinds import check_writable
+from odr.mediation.core.models import Case
 from odr.platform.db import Base, after_commit, utcnow
 from odr.platform.tenancy import TenantScoped, guard_write
 from odr.tenants.models import User
@@ -31,12 +34,6 @@ log = logging.getLogger(__name__)
 
 GENESIS = "0" * 64
 
-# Channels: who may see an event. Parties never see the other party's caucus, nor staff notes.
-JOINT = "joint"
-CAUCUS_INSURER = "caucus:insurer"
-CAUCUS_CUSTOMER = "caucus:customer"
-STAFF = "staff"
-CHANNELS = (JOINT, CAUCUS_INSURER, CAUCUS_CUSTOMER, STAFF)
 
 
 class CaseEvent(TenantScoped, Base):
@@ -98,10 +95,10 @@ Publisher = Callable[["CaseEvent", dict[str, Any]], None]
 _publishers: list[Publisher] = []
 
 
-def on_committed(publisher: Publisher) -> Publisher:
-    """Register ``publisher(event, live)`` to run after each event's transaction commits."""
-    _publishers.append(publisher)
-    return publisher
+def on_committed(publisher: Publisher) -> None:
+    """Run ``publisher(event, live)`` after each event's transaction commits; once per publisher."""
+    if publisher not in _publishers:
+        _publishers.append(publisher)
 
 
 def _publish(event: CaseEvent, live: dict[str, Any]) -> None:
@@ -181,6 +178,7 @@ def append_event(
     """
     if channel not in CHANNELS:
         raise ValueError(f"unknown channel {channel!r}")
+    check_writable(kind, channel)
     # The ORM's pending changes go first: a case made in this transaction needs its row, and
     # whatever the caller changed before the event happened before it.
     session.flush()

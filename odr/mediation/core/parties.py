@@ -1,13 +1,19 @@
-"""Who is told about a case, and where its page is."""
+"""The people of a case: who acts for which party, who is told, and where its page is."""
 
 from __future__ import annotations
+
+from typing import Any
 
 from flask import current_app
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from odr.mediation.cases.models import Case
+from odr.mediation.core.access import side_of
+from odr.mediation.core.models import Case, Side
 from odr.tenants.models import Role, Tenant, User
+
+# Parties of a deadline that a viewer acts for, by the side they are on.
+_SIDE_PARTY = {Side.CUSTOMER: "customer", Side.INSURER: "insurer"}
 
 
 def case_path(tenant: Tenant, case: Case) -> str:
@@ -45,3 +51,20 @@ def party_users(session: Session, case: Case, party: str) -> list[User]:
     admins = session.scalars(select(User).where(
         User.tenant_id == case.tenant_id, User.role == Role.ADMIN, User.is_active.is_(True))).all()
     return staff_for(session, case) + list(admins)
+
+
+def acting_party(user: Any, case: Case) -> str | None:
+    """The deadline party ``user`` acts as in ``case`` (customer, insurer, mediator, case_manager), if any."""
+    side = side_of(user, case)
+    if side is not None:
+        return _SIDE_PARTY[side]
+    if case.mediator_id == user.id:
+        return "mediator"
+    if case.case_manager_id == user.id:
+        return "case_manager"
+    return None
+
+
+def is_staff(user: Any) -> bool:
+    """The provider's own people who run cases (administrators and case managers)."""
+    return Role(user.role) in {Role.ADMIN, Role.CASE_MANAGER}

@@ -1,0 +1,15 @@
+"""How one capability reacts to another without importing it: the kernel's signals.
+
+A capability sends a signal where something happened; another connects a receiver in its
+``register(app)``. Receivers run in the sender's transaction, with its session: they flush,
+never commit, and a refusal they raise rolls the whole change back.
+"""
+
+from __future__ import annotations
+
+from blinker import Namespace
+
+_signals = Namespace()
+
+# ``send(session, case=, previous=, target=, actor=)``: a case moved from ``previous`` to ``target``.
+state_changed = _signals.signal("case-state-changed")

@@ -1,0 +1,50 @@
+"""What the faces of every domain share: rendering a form, calling a service once, reading a body.
+
+A page or an API route parses its input, calls one service through ``service_call`` (which commits
+once, or rolls back when the service refuses), and renders or serialises the result.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import current_app, render_template, request
+from flask_babel import gettext as _
+from werkzeug.exceptions import HTTPException
+
+from odr.platform.errors import ServiceError, ValidationFailed
+from odr.platform.extensions import db
+
+
+def render_form(template: str, *, error: ServiceError | None = None, status: int = 200, **context: Any) -> Any:
+    """Render a form page; a refused submission comes back with its field messages, as 400."""
+    if error is not None:
+        status = 400 if error.status < 500 else error.status
+        context.setdefault("errors", error.fields)
+        context.setdefault("message", error.message)
+    context.setdefault("errors", {})
+    return render_template(template, **context), status
+
+
+def service_call(fn: Any, *args: Any, **kwargs: Any) -> Any:
+    """Call a service and commit once; roll back and re-raise when it refuses."""
+    try:
+        result = fn(*args, **kwargs)
+        db.session.commit()
+        return result
+    except (ServiceError, HTTPException):
+        db.session.rollback()
+        raise
+
+
+def settings() -> Any:
+    """The platform's settings."""
+    return current_app.config["ODR"]
+
+
+def json_body() -> dict[str, Any]:
+    """The request's JSON object; anything else is a 400 in the one error format."""
+    body = request.get_json(silent=True)
+    if not isinstance(body, dict):
+        raise ValidationFailed(_("The request body must be a JSON object."))
+    return body

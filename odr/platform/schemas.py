@@ -1,0 +1,101 @@
+"""Input validation the domains share: the schema base, the common fields, and ``load()``.
+
+Every input is validated by one marshmallow schema; ``load`` turns a refusal into the one
+"some fields need to be corrected" error, with each field's messages in plain words.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from email_validator import EmailNotValidError, validate_email
+from flask_babel import lazy_gettext as _l
+from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate
+
+from odr.platform.errors import ValidationFailed
+
+
+class Email(fields.String):
+    """An e-mail address, checked for syntax and normalised to lower case."""
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> str:
+        text = super()._deserialize(value, attr, data, **kwargs).strip()
+        try:
+            checked = validate_email(text, check_deliverability=False)
+        except EmailNotValidError as exc:
+            raise ValidationError(str(_l("Enter a valid e-mail address, like name@example.com."))) from exc
+        return checked.normalized.lower()
+
+
+class Text(fields.String):
+    """Free text, trimmed; blank counts as missing."""
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> str:
+        text = super()._deserialize(value, attr, data, **kwargs).strip()
+        if not text:
+            raise ValidationError(str(_l("This field is required.")))
+        return text
+
+
+def required() -> dict[str, Any]:
+    """A required field: missing or null is refused in plain words."""
+    return {
+        "required": True,
+        "error_messages": {"required": _l("This field is required."), "null": _l("This field is required.")},
+    }
+
+
+def required_text() -> dict[str, Any]:
+    """A required text field: missing, null or not text is refused in plain words."""
+    spec = required()
+    spec["error_messages"]["invalid"] = _l("Enter this as text.")
+    return spec
+
+
+def at_most(n: int) -> validate.Length:
+    """At most ``n`` characters, said so."""
+    return validate.Length(max=n, error=_l("Use at most %(n)s characters.", n=n))
+
+
+class BaseSchema(Schema):
+    """Unknown fields are dropped; messages are translated."""
+
+    class Meta:
+        unknown = EXCLUDE
+
+
+def clean_form(form: dict[str, Any]) -> dict[str, Any]:
+    """Blank optional form fields become missing, so defaults apply."""
+    return {key: value for key, value in form.items() if value not in ("", None)}
+
+
+def load(schema: Schema, data: dict[str, Any]) -> dict[str, Any]:
+    """Validate ``data`` with ``schema``; a refusal is a field error and changes nothing."""
+    try:
+        return schema.load(data)
+    except ValidationError as exc:
+        raise ValidationFailed.on_fields(_field_messages(exc.messages)) from exc
+
+
+def _field_messages(messages: Any) -> dict[str, list[str]]:
+    """Marshmallow's messages as ``{field: [text, ...]}``.
+
+    A lazily translated message (the schemas' ``error_messages``) reaches marshmallow as an
+    object that is not a ``str``, so it keeps it as is instead of in a list; the pages and the
+    API expect a list of plain strings for every field. Nested fields are flattened to dotted
+    keys (``escalation_steps.0.step_date``), the names the forms give their inputs.
+    """
+    if not isinstance(messages, dict):
+        messages = {"_schema": messages}
+    flat: dict[str, list[str]] = {}
+    for field, texts in messages.items():
+        if isinstance(texts, dict):
+            # A nested schema or a list of them: one key per inner field, e.g. ``steps.0.date``.
+            for inner, inner_texts in _field_messages(texts).items():
+                key = field if inner == "_schema" else f"{field}.{inner}"
+                flat.setdefault(key, []).extend(inner_texts)
+            continue
+        flat.setdefault(str(field), []).extend(
+            str(text) for text in (texts if isinstance(texts, list | tuple) else [texts])
+        )
+    return flat
