@@ -8,7 +8,8 @@ STAMP := $(VENV)/.stamp
 
 run: install assets translations db demo serve  ## set up, load the demo data and serve on :5000
 
-test: install-test assets translations chromium clamav  ## set up and run the whole test suite
+test: install-test assets translations chromium clamav  ## set up, check the layers and run the whole test suite
+	$(BIN)/lint-imports --no-cache
 	$(BIN)/pytest -n 2 $(PYTEST_ARGS)
 
 $(BIN)/python:

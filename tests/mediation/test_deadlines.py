@@ -14,6 +14,7 @@ from odr.mediation.cases import rules
 from odr.mediation.cases import services as cases
 from odr.mediation.core.events import CaseEvent, verify_chain
 from odr.mediation.core.models import Case
+from odr.mediation.core.signals import offer_answered
 from odr.mediation.deadlines import schedule
 from odr.mediation.deadlines import services as deadlines
 from odr.mediation.deadlines import sweep as sweeping
@@ -369,13 +370,13 @@ def test_a_stalemate_escalates_after_n_rejections_in_a_row(app, session, running
     _tenant, people, case = running
     agent = people["insurer_agent"]
     with app.app_context():
-        deadlines.offer_rejected(session, case, actor=agent)
-        deadlines.offer_rejected(session, case, actor=agent)
-        deadlines.offer_accepted(session, case)  # an accepted offer ends the run
-        deadlines.offer_rejected(session, case, actor=agent)
-        deadlines.offer_rejected(session, case, actor=agent)
+        offer_answered.send(session, case=case, actor=agent, accepted=False)
+        offer_answered.send(session, case=case, actor=agent, accepted=False)
+        offer_answered.send(session, case=case, actor=agent, accepted=True)  # an accepted offer ends the run
+        offer_answered.send(session, case=case, actor=agent, accepted=False)
+        offer_answered.send(session, case=case, actor=agent, accepted=False)
         assert case.tier == 2 and not _events(session, case, "case.escalated")
-        deadlines.offer_rejected(session, case, actor=agent)
+        offer_answered.send(session, case=case, actor=agent, accepted=False)
         session.commit()
     assert case.tier == 3 and case.rejections_in_a_row == 0
     escalated = _events(session, case, "case.escalated")

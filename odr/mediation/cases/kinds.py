@@ -40,9 +40,6 @@ CUSTOMER_INVITED = KINDS.declare(
 CUSTOMER_LINKED = KINDS.declare(
     "customer.linked", lambda p, case: (_("The customer's account was linked to the case"), ""), channels=(STAFF,))
 MEDIATOR_ASSIGNED = KINDS.declare("case.mediator_assigned", _mediator_assigned, channels=(JOINT,))
-CASE_MANAGER_ASSIGNED = KINDS.declare(
-    "case.case_manager_assigned",
-    lambda p, case: (_("%(name)s is the case manager", name=p.get("case_manager", "")), ""), channels=(JOINT,))
 REPRESENTATIVE_ADDED = KINDS.declare(
     "representative.added",
     lambda p, case: (_("%(name)s represents %(side)s", name=p.get("name", ""), side=party_text(p.get("side"))), ""),

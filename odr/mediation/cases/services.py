@@ -272,18 +272,6 @@ def assign_mediator(session: Session, actor: User, case: Case, mediator_public_i
     return mediator
 
 
-def assign_case_manager(session: Session, actor: User, case: Case, manager_public_id: Any) -> None:
-    """Give the case to a case manager."""
-    require(actor, "cases.assign", case)
-    manager = session.scalar(select(User).where(
-        User.public_id == manager_public_id, User.tenant_id == case.tenant_id,
-        User.role == Role.CASE_MANAGER, User.is_active.is_(True)))
-    if manager is None:
-        raise ValidationFailed.on_fields({"case_manager_id": [str(_l("Choose one of the case managers listed."))]})
-    case.case_manager_id = manager.id
-    append_event(session, case, kinds.CASE_MANAGER_ASSIGNED, actor=actor, payload={"case_manager": manager.full_name})
-
-
 # Ending ---------------------------------------------------------------------------------------------
 
 

@@ -13,3 +13,7 @@ _signals = Namespace()
 
 # ``send(session, case=, previous=, target=, actor=)``: a case moved from ``previous`` to ``target``.
 state_changed = _signals.signal("case-state-changed")
+
+# ``send(session, case=, actor=, accepted=)``: a party answered an offer (a rejection counts towards
+# the stalemate trigger of the deadlines; an acceptance ends a run of rejections).
+offer_answered = _signals.signal("offer-answered")

@@ -6,9 +6,9 @@ from flask import Flask
 
 
 def register(app: Flask) -> None:
-    """Deadlines: their kinds, the sweep job, the overdue column kept, closing them when a case ends."""
+    """Deadlines: their kinds, the sweep job, the overdue column, the stalemate trigger, ending with the case."""
     from odr.mediation.core.kinds import register_kinds
-    from odr.mediation.core.signals import state_changed
+    from odr.mediation.core.signals import offer_answered, state_changed
     from odr.mediation.deadlines import kinds, overdue, services, tasks
     from odr.mediation.deadlines.cli import deadlines_cli
     from odr.platform.jobs import jobs
@@ -17,4 +17,5 @@ def register(app: Flask) -> None:
     jobs.register(app, tasks.JOBS)
     overdue.init()
     state_changed.connect(services.cancel_when_case_ends, weak=False)
+    offer_answered.connect(services.count_offer_answer, weak=False)
     app.cli.add_command(deadlines_cli)

@@ -281,19 +281,18 @@ def flag(session: Session, case: Case, reason: str, now: datetime | None = None)
     case.attention_since = now or utcnow()
 
 
-def offer_rejected(session: Session, case: Case, *, actor: User | None) -> None:
-    """Count a rejected offer; N in a row (the tenant's stalemate setting) escalate the case."""
+def count_offer_answer(session: Session, *, case: Case, actor: User | None, accepted: bool, **_: object) -> None:
+    """An answered offer (``signals.offer_answered``): N rejections in a row (the tenant's stalemate
+    setting) escalate the case; an acceptance ends the run."""
+    if accepted:
+        case.rejections_in_a_row = 0
+        return
     case.rejections_in_a_row += 1
     limit = int(setting(_tenant(session, case).policy, "stalemate_rejections"))
     if case.rejections_in_a_row >= limit:
         case.rejections_in_a_row = 0
         escalate(session, case, actor=actor, trigger="stalemate",
                  reason=str(_l("%(n)s offers in a row were rejected", n=limit)))
-
-
-def offer_accepted(session: Session, case: Case) -> None:
-    """An accepted offer ends a run of rejections."""
-    case.rejections_in_a_row = 0
 
 
 def request_escalation(session: Session, actor: User, case: Case, reason: str) -> None:
