@@ -56,6 +56,7 @@ clamav:  ## Debian's clamd for the malware-scan tests (they start it with a sign
 
 lint: install-test
 	$(BIN)/ruff check odr tests bench
+	$(BIN)/lint-imports
 
 bench: install-test assets translations
 	$(BIN)/python -m bench.http

@@ -19,6 +19,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import JSON, ForeignKey, String, UniqueConstraint, bindparam, insert, select, update
+from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -151,6 +152,25 @@ _PREVIOUS_HASH = select(_events.c.hash).where(_events.c.case_id == bindparam("ca
 _INSERT = insert(_events)
 
 
+def _next_link(connection: Connection, stream: Stream) -> tuple[int, str]:
+    """The stream's next sequence number and the hash of the entry before it.
+
+    The numbering UPDATE serialises appends per case: a second writer waits here until the first
+    commits. With an ``access_version``, nothing is numbered once the case's access has moved.
+    """
+    if stream.access_version is None:
+        seq = connection.execute(_NEXT_SEQ, {"case": stream.case_id, "tenant": stream.tenant_id}).scalar_one()
+    else:
+        seq = connection.execute(_NEXT_SEQ_AT_VERSION, {
+            "case": stream.case_id, "tenant": stream.tenant_id, "version": stream.access_version}).scalar()
+        if seq is None:
+            raise AccessMoved(stream.case_public_id)
+    prev_hash = GENESIS
+    if seq > 1:
+        prev_hash = connection.execute(_PREVIOUS_HASH, {"case": stream.case_id, "seq": seq - 1}).scalar() or GENESIS
+    return seq, prev_hash
+
+
 def append_event(
     session: Session,
     case: Case | Stream,
@@ -185,17 +205,7 @@ def append_event(
     stream = case if isinstance(case, Stream) else stream_of(case)
     guard_write(session, stream.tenant_id)
     connection = session.connection()
-    # Serialises appends per case: a second writer waits here until the first commits.
-    if stream.access_version is None:
-        seq = connection.execute(_NEXT_SEQ, {"case": stream.case_id, "tenant": stream.tenant_id}).scalar_one()
-    else:
-        seq = connection.execute(_NEXT_SEQ_AT_VERSION, {
-            "case": stream.case_id, "tenant": stream.tenant_id, "version": stream.access_version}).scalar()
-        if seq is None:
-            raise AccessMoved(stream.case_public_id)
-    prev_hash = GENESIS
-    if seq > 1:
-        prev_hash = connection.execute(_PREVIOUS_HASH, {"case": stream.case_id, "seq": seq - 1}).scalar() or GENESIS
+    seq, prev_hash = _next_link(connection, stream)
     event = CaseEvent(
         tenant_id=stream.tenant_id,
         case_id=stream.case_id,
