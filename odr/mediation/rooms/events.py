@@ -20,11 +20,15 @@ from odr.mediation.core.events import CHANNELS, AccessMoved
 from odr.mediation.core.models import Case
 from odr.mediation.rooms import broadcast, presence, seats, services
 from odr.mediation.rooms.presenting import message_view, synced_view
+from odr.mediation.rooms.schemas import ChannelEventSchema
 from odr.mediation.rooms.seats import Seat
 from odr.platform.db import write_intent
 from odr.platform.errors import Conflict, Forbidden, NotFound, ServiceError
 from odr.platform.extensions import db, socketio
 from odr.platform.gateway import ROOMS_NAMESPACE, SocketEvents
+from odr.platform.schemas import load
+
+_TYPING = ChannelEventSchema()
 
 EVENTS = SocketEvents()
 
@@ -146,8 +150,9 @@ def _sync(data: dict[str, Any]) -> dict[str, Any]:
 
 @EVENTS.on("typing", writes=False, burst=10, rate=2)
 def _typing(data: dict[str, Any]) -> dict[str, Any]:
+    values = load(_TYPING, data)
     case = _case(data)
-    channel = str(data.get("channel") or "")
+    channel = values["channel"]
     if channel not in services.postable_channels(current_user, case):
         raise NotFound(str(_l("There is no such channel.")))
     socketio.emit("typing", {"case": str(case.public_id), "channel": channel,
