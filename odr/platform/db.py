@@ -10,15 +10,17 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from flask import Flask, current_app, request
 from flask.globals import app_ctx
 from sqlalchemy import DateTime, Index, MetaData, Uuid, create_engine, event
 from sqlalchemy.engine import Engine
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, scoped_session, sessionmaker
 from sqlalchemy.types import TypeDecorator
+
+T = TypeVar("T")
 
 NAMING_CONVENTION = {
     "ix": "ix_%(table_name)s_%(column_0_N_name)s",
@@ -249,6 +251,21 @@ def _run_after_commit(session: Session) -> None:
 def _drop_after_commit(session: Session, previous_transaction: Any) -> None:
     if previous_transaction.parent is None:
         session.info.pop("after_commit", None)
+
+
+def retry_on_conflict(session: Session, attempt: Callable[[], T]) -> T:
+    """Run ``attempt``, which ends by committing; when a unique key stops it, roll back and run it once more.
+
+    Two requests with one idempotency key can both find nothing and both insert; the key's unique
+    constraint stops the second, and its second attempt finds the first one's row. Here in ``db``,
+    not in the handlers, because it only needs the session: ``attempt`` commits in its own way
+    (``service_call`` at a boundary, or a use case that spans transactions), so services may use it too.
+    """
+    try:
+        return attempt()
+    except IntegrityError:
+        session.rollback()
+        return attempt()
 
 
 def listen_once(target: Any, name: str, fn: Callable[..., Any]) -> None:

@@ -10,11 +10,13 @@ from uuid import UUID
 
 import time_machine
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 
 from odr.mediation.core.events import CaseEvent, verify_chain
-from odr.mediation.documents import integrity, services
+from odr.mediation.documents import integrity, services, uploads
 from odr.mediation.documents.models import Document
 from odr.platform.db import utcnow
+from odr.platform.errors import Forbidden
 from odr.platform.tenancy import set_tenant
 from tests.mediation.documents_support import Browser, counts, world  # noqa: F401 - the fixture
 from tests.storage import samples
@@ -102,6 +104,37 @@ def test_refusals_change_nothing_and_keep_no_bytes(app, session, world):
         assert error["code"] == code and error["fields"]["file"], name
     assert insurer.upload(world["case"], samples.pdf(100_000), "exactly-the-limit.pdf").status_code == 201
     assert counts(session) == (before[0] + 1, before[1] + 1)
+    assert len(stored_files(app)) == 1
+
+
+def test_a_record_refused_after_the_bytes_arrived_keeps_neither_row_nor_bytes(app, session, world, monkeypatch):
+    def refuse(*args, **kwargs):
+        raise Forbidden("You are not allowed to do this.")
+
+    monkeypatch.setattr(uploads, "record_upload", refuse)
+    insurer = browser(app, session, world, "insurer_agent")
+    before = counts(session)
+    response = insurer.upload(world["case"], samples.pdf(), "late.pdf")
+    assert response.status_code == 403 and response.get_json()["error"]["code"] == "forbidden"
+    assert counts(session) == before
+    assert stored_files(app) == []
+
+
+def test_an_upload_that_loses_a_race_on_its_key_is_recorded_on_the_second_try(app, session, world, monkeypatch):
+    record, calls = uploads.record_upload, []
+
+    def lose_once(*args, **kwargs):
+        calls.append(1)
+        if len(calls) == 1:
+            raise IntegrityError("INSERT INTO documents", {}, Exception("UNIQUE constraint failed"))
+        return record(*args, **kwargs)
+
+    monkeypatch.setattr(uploads, "record_upload", lose_once)
+    insurer = browser(app, session, world, "insurer_agent")
+    response = insurer.upload(world["case"], samples.pdf(), "raced.pdf", key="raced")
+    assert response.status_code == 201, response.get_data(as_text=True)
+    assert len(calls) == 2
+    assert counts(session) == (1, 1)
     assert len(stored_files(app)) == 1
 
 

@@ -8,12 +8,12 @@ from flask import Blueprint, g, url_for
 from flask_babel import format_number, ngettext
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy.exc import IntegrityError
 
 from odr.mediation.cases import queries, services
 from odr.mediation.core.labels import state_label, tier_label
 from odr.mediation.core.models import Case
 from odr.mediation.core.queries import case_for
+from odr.platform.db import retry_on_conflict
 from odr.platform.extensions import db
 from odr.platform.handlers import service_call
 from odr.platform.i18n import money
@@ -41,11 +41,7 @@ def refer_once(data: dict[str, Any]) -> tuple[Case, bool]:
     Two submissions with one idempotency key can both pass the service's look-up on PostgreSQL;
     the unique key then stops the second at the insert. Trying again finds the first.
     """
-    try:
-        return service_call(services.refer, db.session, current_user, data)
-    except IntegrityError:
-        db.session.rollback()
-        return service_call(services.refer, db.session, current_user, data)
+    return retry_on_conflict(db.session, lambda: service_call(services.refer, db.session, current_user, data))
 
 
 @bp.app_template_global()

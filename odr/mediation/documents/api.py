@@ -14,10 +14,9 @@ from flask.views import MethodView
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from flask_smorest import Blueprint
-from sqlalchemy.exc import IntegrityError
 
 from odr.mediation.core.queries import case_for
-from odr.mediation.documents import services
+from odr.mediation.documents import direct, services, uploads
 from odr.mediation.documents.models import Document
 from odr.mediation.documents.schemas import (
     CarrySchema,
@@ -25,13 +24,15 @@ from odr.mediation.documents.schemas import (
     DirectUploadOut,
     DirectUploadSchema,
     DocumentOut,
+    UploadSchema,
 )
 from odr.mediation.documents.tasks import scanner, storage
 from odr.mediation.documents.views import LinkGone, file_url
 from odr.platform.errors import json_error
 from odr.platform.extensions import db
-from odr.platform.handlers import json_body, service_call
+from odr.platform.handlers import service_call
 from odr.platform.permissions import require
+from odr.platform.schemas import load
 from odr.storage import LinkExpired, LinkInvalid
 from odr.tenants.web import add_slug, enter_tenant
 
@@ -69,24 +70,6 @@ def _storage_busy(error: services.StorageBusy) -> Response:
     response = json_error(error.status, error.code, error.message, error.fields)
     response.headers["Retry-After"] = str(error.retry_after)
     return response
-
-
-def _record(case: Any, plan: services.UploadPlan, received: Any) -> tuple[Document, bool]:
-    """Write the row (committing); on refusal delete the bytes just stored; a lost race finds the winner."""
-    scanning = scanner() is not None
-    try:
-        document, created = service_call(services.record_upload, db.session, current_user, case, plan, received,
-                                         scanning=scanning)
-    except IntegrityError:
-        db.session.rollback()
-        document, created = service_call(services.record_upload, db.session, current_user, case, plan, received,
-                                         scanning=scanning)
-    except Exception:
-        services.discard(storage(), plan)
-        raise
-    if not created and document.storage_key != plan.key:
-        services.discard(storage(), plan)
-    return document, created
 
 
 def _upload_parameters() -> dict[str, Any]:
@@ -131,15 +114,9 @@ class CaseDocuments(MethodView):
     def post(self, case_id: str) -> tuple[Document, int]:
         """Upload a file as the request's raw body; its type is read from its content."""
         case = case_for(db.session, current_user, case_id)
-        try:
-            plan = services.plan_upload(db.session, current_user, case, _upload_parameters())
-        finally:
-            # Nothing is written yet: end the transaction (and SQLite's write lock) before the bytes travel.
-            db.session.commit()
-        if isinstance(plan, Document):
-            return plan, 200
-        received = services.receive(storage(), plan, request.stream)
-        document, created = _record(case, plan, received)
+        values = load(UploadSchema(), _upload_parameters())
+        document, created = uploads.upload(db.session, current_user, case, values, request.stream,
+                                           storage=storage(), scanning=scanner() is not None)
         return document, 201 if created else 200
 
 
@@ -154,7 +131,7 @@ class DirectUploads(MethodView):
     def post(self, values: dict[str, Any], case_id: str) -> Any:
         """Announce a file (name, size, SHA-256, channel): get a signed request to send it, and a token."""
         case = case_for(db.session, current_user, case_id)
-        result = service_call(services.start_direct_upload, db.session, current_user, case, json_body(),
+        result = service_call(direct.start_direct_upload, db.session, current_user, case, values,
                               storage=storage(), secret=_secret(),
                               app_url=lambda token: url_for("documents_api.SignedUpload", token=token))
         if isinstance(result, Document):  # the idempotency key was used: here is that document
@@ -174,12 +151,8 @@ class DirectUploadCompletion(MethodView):
     def post(self, values: dict[str, Any], case_id: str) -> tuple[Document, int]:
         """Check size, SHA-256 and type of the bytes sent; the document becomes visible only then."""
         case = case_for(db.session, current_user, case_id)
-        try:
-            plan = services.direct_plan(db.session, current_user, case, json_body(), secret=_secret())
-        finally:
-            db.session.commit()
-        received = services.verify_stored(storage(), plan)
-        document, created = _record(case, plan, received)
+        document, created = direct.complete_direct_upload(db.session, current_user, case, values, storage=storage(),
+                                                          secret=_secret(), scanning=scanner() is not None)
         return document, 201 if created else 200
 
 
@@ -199,7 +172,7 @@ class SignedUpload(MethodView):
         limits = services.limits_of(g.tenant)
         db.session.commit()
         try:
-            services.receive_signed(storage(), token, request.stream, max_bytes=limits.max_bytes)
+            direct.receive_signed(storage(), token, request.stream, max_bytes=limits.max_bytes)
         except LinkExpired:
             raise LinkGone(_("This upload link has expired; start the upload again.")) from None
         except LinkInvalid:
@@ -230,7 +203,7 @@ class Carry(MethodView):
     def post(self, values: dict[str, Any], doc_id: str) -> tuple[Document, int]:
         """Share the document in another channel (joint, or the other caucus)."""
         document = services.document_for(db.session, current_user, doc_id)
-        copy, created = service_call(services.carry, db.session, current_user, document, json_body())
+        copy, created = service_call(services.carry, db.session, current_user, document, values)
         return copy, 201 if created else 200
 
 

@@ -7,7 +7,7 @@ from datetime import timedelta
 
 from flask import current_app
 
-from odr.mediation.documents import integrity, services
+from odr.mediation.documents import integrity, scanning
 from odr.mediation.documents.models import Document
 from odr.platform.db import utcnow
 from odr.platform.extensions import db
@@ -50,7 +50,7 @@ def scan_document(document_id: int) -> None:
             # Never passed unscanned: the document stays pending and huey tries again.
             log.warning("scan of document %s failed: %s", document.public_id, error)
             raise
-        services.apply_verdict(session, document, verdict, storage=storage())
+        scanning.apply_verdict(session, document, verdict, storage=storage())
         session.commit()
 
 
@@ -60,7 +60,7 @@ def rescan_pending() -> None:
     if scanner() is None:
         return
     with db.new_session(write=False) as session:
-        ids = services.pending_documents(session, older_than=utcnow() - timedelta(minutes=10))
+        ids = scanning.pending_documents(session, older_than=utcnow() - timedelta(minutes=10))
     for document_id in ids:
         jobs.enqueue(scan_document, document_id)
 
