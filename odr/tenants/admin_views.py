@@ -16,9 +16,10 @@ from odr.platform.errors import NotFound, ValidationFailed
 from odr.platform.extensions import db
 from odr.platform.handlers import render_form, service_call, settings
 from odr.platform.permissions import require
-from odr.platform.schemas import clean_form
+from odr.platform.schemas import clean_form, load
 from odr.tenants import services
 from odr.tenants.models import Invitation, InvitationPurpose, Organisation, Role, User
+from odr.tenants.schemas import InvitationSchema, OrganisationSchema
 from odr.tenants.web import bp, role_label
 
 
@@ -103,10 +104,10 @@ def invitation_create() -> Any:
     form = clean_form(request.form.to_dict())
     try:
         invitation, _token = service_call(
-            services.invite,
+            services.create_invitation,
             db.session,
             current_user,
-            form,
+            load(InvitationSchema(), form),
             base_url=settings().base_url,
             lifetime=timedelta(days=g.tenant.policy.get("invitation_days", settings().invitation_days)),
         )
@@ -144,10 +145,10 @@ def invitation_resend(public_id: str) -> Response:
     }
     try:
         service_call(
-            services.invite,
+            services.create_invitation,
             db.session,
             current_user,
-            data,
+            load(InvitationSchema(), data),
             base_url=settings().base_url,
             lifetime=timedelta(days=g.tenant.policy.get("invitation_days", settings().invitation_days)),
             next_path=old.next_path,
@@ -174,9 +175,13 @@ def organisations() -> Any:
 @login_required
 def organisation_create() -> Any:
     """Register an insurer."""
+    # Checked before the form, as the service checks it before its input.
+    require(current_user, "organisations.manage")
     form = clean_form(request.form.to_dict())
     try:
-        organisation = service_call(services.create_organisation, db.session, current_user, form)
+        organisation = service_call(
+            services.create_organisation, db.session, current_user, load(OrganisationSchema(), form)
+        )
     except ValidationFailed as error:
         return render_form(
             "tenants/admin/organisations.html", error=error, organisations=_organisations(), form=form

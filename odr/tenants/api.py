@@ -12,7 +12,7 @@ from flask_smorest import Blueprint
 from sqlalchemy import select
 
 from odr.platform.extensions import db
-from odr.platform.handlers import json_body, service_call, settings
+from odr.platform.handlers import service_call, settings
 from odr.platform.permissions import require
 from odr.tenants import services
 from odr.tenants.models import Invitation, InvitationPurpose, Organisation, User
@@ -74,9 +74,9 @@ class Organisations(MethodView):
 
     @blp.arguments(OrganisationSchema, location="json")
     @blp.response(201, OrganisationOut)
-    def post(self, _checked: dict[str, Any]) -> Organisation:
+    def post(self, values: dict[str, Any]) -> Organisation:
         """Register an insurer."""
-        return service_call(services.create_organisation, db.session, current_user, json_body())
+        return service_call(services.create_organisation, db.session, current_user, values)
 
 
 @blp.route("/invitations")
@@ -100,13 +100,13 @@ class Invitations(MethodView):
 
     @blp.arguments(InvitationSchema, location="json")
     @blp.response(201, InvitationOut)
-    def post(self, _checked: dict[str, Any]) -> Invitation:
+    def post(self, values: dict[str, Any]) -> Invitation:
         """Invite someone by e-mail; the link goes to them, never into the response."""
         invitation, _token = service_call(
-            services.invite,
+            services.create_invitation,
             db.session,
             current_user,
-            json_body(),
+            values,
             base_url=settings().base_url,
             lifetime=timedelta(days=g.tenant.policy.get("invitation_days", settings().invitation_days)),
         )

@@ -76,13 +76,12 @@ def tenant_by_slug(session: Session, slug: str) -> Tenant:
 # Organisations -------------------------------------------------------------------------------
 
 
-def create_organisation(session: Session, actor: User, data: dict[str, Any]) -> Organisation:
+def create_organisation(session: Session, actor: User, values: dict[str, Any]) -> Organisation:
     """Register an insurer organisation with the actor's tenant.
 
-    :param data: name, contact_email, reference_prefix
+    :param values: loaded by ``OrganisationSchema``: name, contact_email, reference_prefix
     """
     require(actor, "organisations.manage")
-    values = load(OrganisationSchema(), data)
     _unique_organisation_name(session, actor.tenant_id, values["name"])
     organisation = Organisation(tenant_id=actor.tenant_id, **values)
     session.add(organisation)
@@ -178,10 +177,21 @@ def invitation_url(base_url: str, tenant: Tenant, token: str) -> str:
     return f"{base_url.rstrip('/')}/t/{tenant.slug}/links/{token}"
 
 
-def invite(
+def invite(session: Session, actor: User, data: dict[str, Any], **options: Any) -> tuple[Invitation, str]:
+    """``create_invitation`` for data a use case puts together itself, loaded by ``InvitationSchema`` first.
+
+    Pages and the API load their input at the boundary and call ``create_invitation``.
+
+    :param data: email, full_name, role, organisation_id (public id, insurer agents only)
+    :param options: the keyword arguments of ``create_invitation``
+    """
+    return create_invitation(session, actor, load(InvitationSchema(), data), **options)
+
+
+def create_invitation(
     session: Session,
     actor: User,
-    data: dict[str, Any],
+    values: dict[str, Any],
     *,
     base_url: str,
     lifetime: timedelta,
@@ -192,7 +202,8 @@ def invite(
 ) -> tuple[Invitation, str]:
     """Invite a person to the actor's tenant by e-mail; returns the invitation and its token.
 
-    :param data: email, full_name, role, organisation_id (public id, insurer agents only)
+    :param values: loaded by ``InvitationSchema``: email, full_name, role, organisation_id (public
+        id, insurer agents only)
     :param base_url: the platform's public address, for the link in the e-mail
     :param lifetime: how long the link stays valid
     :param next_path: where the person lands after accepting (a case room)
@@ -200,7 +211,6 @@ def invite(
     :param action: the permission to check instead of the default (e.g. inviting a case's representative)
     :param target: the object ``action`` is checked against
     """
-    values = load(InvitationSchema(), data)
     if action is None:
         action = "invitations.invite_customer" if values["role"] is Role.CUSTOMER else "invitations.manage"
     elif values["role"] is not Role.CUSTOMER:
@@ -215,19 +225,7 @@ def invite(
             organisation = organisation_by_public_id(session, tenant.id, values["organisation_id"])
         except NotFound:
             raise _field_error("organisation_id", _l("Choose an organisation.")) from None
-    # A new invitation to the same address replaces the pending one.
-    session.execute(
-        update(Invitation)
-        .where(
-            Invitation.tenant_id == tenant.id,
-            Invitation.email == values["email"],
-            Invitation.purpose == InvitationPurpose.INVITE,
-            Invitation.used_at.is_(None),
-            Invitation.revoked_at.is_(None),
-        )
-        .values(revoked_at=utcnow())
-        .execution_options(synchronize_session=False)
-    )
+    _revoke_pending(session, tenant.id, values["email"])  # a new invitation replaces the pending one
     token, token_hash = new_token()
     invitation = Invitation(
         tenant_id=tenant.id,
@@ -246,6 +244,22 @@ def invite(
     if send_email:
         emails.invitation(session, tenant, invitation, invitation_url(base_url, tenant, token))
     return invitation, token
+
+
+def _revoke_pending(session: Session, tenant_id: int, email: str) -> None:
+    """Withdraw the pending invitations to ``email`` in the tenant."""
+    session.execute(
+        update(Invitation)
+        .where(
+            Invitation.tenant_id == tenant_id,
+            Invitation.email == email,
+            Invitation.purpose == InvitationPurpose.INVITE,
+            Invitation.used_at.is_(None),
+            Invitation.revoked_at.is_(None),
+        )
+        .values(revoked_at=utcnow())
+        .execution_options(synchronize_session=False)
+    )
 
 
 def revoke_invitation(session: Session, actor: User, invitation: Invitation) -> None:
