@@ -48,6 +48,19 @@ def one_of_each_role(session: Session, t: Tenant) -> dict[str, User]:
     return {role.value: user(session, t, role) for role in Role}
 
 
+def tenant_with_people(
+    session: Session, *, deadlines: dict[str, Any] | None = None, **overrides: Any
+) -> tuple[Tenant, dict[str, User]]:
+    """A tenant (``deadlines`` over its deadline policy) with a user of every role, committed."""
+    t = tenant(session, **overrides)
+    if deadlines:
+        t.policy = {**t.policy, "deadlines": deadlines}
+    set_tenant(session, t.id)
+    people = one_of_each_role(session, t)
+    session.commit()
+    return t, people
+
+
 def invitation(
     session: Session, admin: User, role: Role = Role.MEDIATOR, **overrides: Any
 ) -> tuple[Invitation, str]:

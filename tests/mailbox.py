@@ -15,11 +15,12 @@ from tests.conftest import post_form, sign_in
 LINK = re.compile(r"https?://\S+/t/(?P<slug>[a-z0-9-]+)/links/(?P<token>[A-Za-z0-9_-]+)")
 
 
-def emails_to(session: Session, address: str) -> list[OutboxEmail]:
-    """Every e-mail queued for ``address``, oldest first (any tenant)."""
+def emails_to(session: Session, address: str, about: str = "") -> list[OutboxEmail]:
+    """Every e-mail queued for ``address``, oldest first (any tenant); only those whose subject holds
+    ``about``, when given."""
     session.expire_all()
     query = select(OutboxEmail).where(OutboxEmail.recipient == address).order_by(OutboxEmail.id)
-    return list(session.scalars(query.execution_options(all_tenants=True)))
+    return [email for email in session.scalars(query.execution_options(all_tenants=True)) if about in email.subject]
 
 
 def last_link(session: Session, address: str) -> str:

@@ -23,8 +23,9 @@ import redis
 
 from bench.rooms.seed import World
 from tests.conftest import worker_id
+from tests.databases import scratch_database
 from tests.live import ServeProcess, free_port, server_environment, stop, tail
-from tests.mediation.live_room import cookies_of, scratch_database, seed_world
+from tests.mediation.live_room import cookies_of, seed_world
 
 REDIS_URL = os.environ.get("ODR_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
 

@@ -3,22 +3,18 @@
 from __future__ import annotations
 
 import re
-from datetime import date, timedelta
 
 import pytest
 from playwright.sync_api import Page, expect
 
 from tests.e2e.browsing import PHONE, follow, horizontal_overflow, screenshot, sign_in, visit
+from tests.mediation.case_helpers import days_ago
 
 pytestmark = pytest.mark.browser
 
 AGENT = "agent@northwind.example"
 CASE_MANAGER = "cases@harbour.example"
 CUSTOMER = "dana.driver@example.com"
-
-
-def _days_ago(n: int) -> str:
-    return (date.today() - timedelta(days=n)).isoformat()
 
 
 def _refer_a_late_case(page: Page, *, check_width: bool = False) -> str:
@@ -40,15 +36,15 @@ def _refer_a_late_case(page: Page, *, check_width: bool = False) -> str:
     page.get_by_label("Policy number").fill("NW-MOTOR-5521")
     page.get_by_label("Product line").select_option(label="Motor")
     page.get_by_label("What the complaint is about").select_option(label="Claim declined")
-    page.get_by_label("Date the complaint was first made").fill(_days_ago(300))
+    page.get_by_label("Date the complaint was first made").fill(days_ago(300))
     page.get_by_label("Summary of the complaint").fill("The theft claim was declined: the car was unlocked.")
     page.get_by_label("Amount in dispute").fill("8300")
     page.get_by_label("Currency").fill("GBP")
     page.get_by_label("What the customer wants").fill("The claim paid in full.")
     page.get_by_label("Who handled it (step 1)").select_option(label="Frontline")
-    page.get_by_label("Date (step 1)").fill(_days_ago(295))
+    page.get_by_label("Date (step 1)").fill(days_ago(295))
     page.get_by_label("What was decided (step 1)").fill("Declined")
-    page.get_by_label("Date of the final response").fill(_days_ago(245))
+    page.get_by_label("Date of the final response").fill(days_ago(245))
     page.get_by_label("Summary of the final response").fill("Decline upheld after internal review.")
     follow(page, page.get_by_role("button", name="Refer the case"))
 

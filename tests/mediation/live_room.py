@@ -10,40 +10,22 @@ import sys
 import threading
 import time
 import uuid
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import socketio
-from sqlalchemy import create_engine, func, select, text
-from sqlalchemy.engine import make_url
+from sqlalchemy import func, select
 
 from bench.rooms.seed import World
 from bench.rooms.signin import sign_in_with_link, sign_in_with_password
 from odr.mediation.rooms.models import Message
 from odr.platform.db import make_engine
 from odr.platform.gateway import ROOMS_NAMESPACE
-from tests.conftest import PG_URL, database_url
 from tests.live import run_command, run_odr
 
 WAIT = 30.0  # seconds to wait for something that should happen: generous on a loaded machine
 ROLES = ("mediator", "agent", "customer")
-
-
-@contextmanager
-def scratch_database(tmp: Path, suffix: str) -> Iterator[str]:
-    """A fresh database (PostgreSQL when configured, else a SQLite file), dropped on the way out."""
-    url = database_url(tmp, suffix)
-    try:
-        yield url
-    finally:
-        if PG_URL:
-            parsed = make_url(url)
-            admin = create_engine(parsed.set(database="postgres"), isolation_level="AUTOCOMMIT")
-            with admin.connect() as conn:
-                conn.execute(text(f'DROP DATABASE IF EXISTS "{parsed.database}" WITH (FORCE)'))
-            admin.dispose()
 
 
 def seed_world(env: dict[str, str], tmp: Path, rooms: int = 1) -> World:

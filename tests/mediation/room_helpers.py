@@ -1,4 +1,4 @@
-"""The room's tests: people signed in with their own browser and socket, in one open case."""
+"""The room's tests: people signed in with their own browser and socket (the test client's), in one open case."""
 
 from __future__ import annotations
 
@@ -13,17 +13,6 @@ from flask_socketio import SocketIOTestClient
 from odr.platform.extensions import socketio
 from odr.platform.gateway import ROOMS_NAMESPACE
 from tests.mailbox import sign_in_as
-from tests.mediation.case_helpers import days_ago
-from tests.mediation.support import open_case
-
-
-def open_room_case(app: Flask, session: Any, people: dict[str, Any]) -> Any:
-    """An open case with the customer linked and the mediator assigned, referred in good time today."""
-    with app.app_context():
-        case = open_case(session, people, complaint_date=days_ago(120), final_response_date=days_ago(40),
-                         escalation_steps=[{"level": "frontline", "step_date": days_ago(110), "outcome": "Declined"}])
-        session.commit()
-    return case
 
 
 def client_id() -> str:

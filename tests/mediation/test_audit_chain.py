@@ -25,7 +25,8 @@ from odr.platform.extensions import db
 from odr.platform.tenancy import set_tenant
 from odr.tenants.models import Role, Tenant
 from tests import factories
-from tests.mediation.support import committed_app, referral
+from tests.databases import committed_app
+from tests.mediation.case_helpers import referral
 
 NOTES = 5  # appended after the referral's own event: seq 1 is case.referred, 2..6 the notes
 LAST = NOTES + 1

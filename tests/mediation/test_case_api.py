@@ -9,10 +9,10 @@ from odr.mediation.core.models import Case
 from odr.tenants.models import Organisation
 from tests.conftest import sign_in
 from tests.mediation.case_helpers import (
+    accept,
     counts,
     days_ago,
     form_token,
-    open_case,
     refer,
     referral,
     switch_to,
@@ -110,7 +110,7 @@ def test_anonymous_calls_are_401(client, tenant):
 def test_the_list_filters_searches_and_pages(app, client, session, tenant, scoped):
     agent, manager = scoped["insurer_agent"], scoped["case_manager"]
     made = [refer(app, session, agent, customer_name=f"Pat {n:02d}") for n in range(26)]
-    opened = open_case(app, session, manager, made[3], scoped["mediator"])
+    opened = accept(app, session, manager, made[3], scoped["mediator"])
     sign_in(client, tenant, agent)
     api = CasesApi(client, tenant)
     first = api.get("/cases").get_json()

@@ -17,7 +17,7 @@ from odr.mediation.deadlines.models import CaseTask, Deadline, DeadlineKind, Dea
 from odr.platform.errors import Conflict, ValidationFailed
 from odr.platform.mail import OutboxEmail
 from odr.tenants.models import Invitation
-from tests.mediation.support import referral
+from tests.mediation.case_helpers import referral
 
 NOW = datetime(2026, 3, 2, 10, 0, tzinfo=UTC)
 

@@ -19,7 +19,7 @@ from tests import factories
 from tests.conftest import sign_in
 from tests.mailbox import sign_in_as
 from tests.mediation.case_helpers import (
-    open_case,
+    accept,
     refer,
     switch_to,
 )
@@ -40,11 +40,11 @@ def world(app, session, tenant, scoped):
     session.commit()
     cases = {
         "referred": refer(app, session, agent, customer_name="Anna Able"),
-        "mine": open_case(app, session, manager, refer(app, session, agent, customer_name="Chris Customer",
+        "mine": accept(app, session, manager, refer(app, session, agent, customer_name="Chris Customer",
                                                        customer_email=scoped["customer"].email), mediator),
-        "rival": open_case(app, session, manager, refer(app, session, rival, customer_name="Ben Baker_100%"),
+        "rival": accept(app, session, manager, refer(app, session, rival, customer_name="Ben Baker_100%"),
                            other_mediator),
-        "unassigned": open_case(app, session, manager, refer(app, session, agent, customer_name="Dora Dunn")),
+        "unassigned": accept(app, session, manager, refer(app, session, agent, customer_name="Dora Dunn")),
     }
     set_tenant(session, tenant.id)
     return {"cases": cases, "rival": rival, "other_mediator": other_mediator, "people": scoped}

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 import pytest
 import time_machine
@@ -26,9 +26,7 @@ from odr.tenants.models import Role, Tenant
 from odr.tenants.notifications.models import Notification
 from tests import factories
 from tests.conftest import csrf_token, sign_in
-from tests.mediation.support import open_case
-
-NOW = datetime(2026, 3, 2, 10, 0, tzinfo=UTC)
+from tests.mediation.case_helpers import NOW, open_case
 
 
 @pytest.fixture
@@ -36,7 +34,7 @@ def silent(app, session, tenant, people):
     """A case in mediation whose customer stayed silent: a task to phone them is open."""
     set_tenant(session, tenant.id)
     with time_machine.travel(NOW, tick=False), app.app_context():
-        case = open_case(session, people)
+        case = open_case(app, session, people)
         deadline = deadlines.expect_response(session, case, "customer", "send the repair quote", now=NOW)
         session.commit()
     chase_at = next(when for when, action in schedule.planned_actions(deadline, tenant) if action == "chase:phone")
@@ -286,55 +284,3 @@ def test_only_staff_see_the_task_list(app, session, tenant, people):
     assert tuple(can(people[r], "tasks.list") for r in ROLES) == (True, True, False, False, False)
     assert tuple(can(people[r], "tasks.list", tenant) for r in ROLES) == (True, True, False, False, False)
     assert not any(can(people[r], "tasks.list", elsewhere) for r in ROLES)
-
-
-# Columns follow ROLES. The case has no mediator yet, so the mediator may not see it; the insurer
-# agent and the customer see the case but may not record for it, and never see staff tasks.
-ROUTES = {
-    ("GET", "contact.my_tasks"): (200, 200, 403, 403, 403),
-    ("GET", "contact.task"): (200, 200, 404, 404, 404),
-    ("POST", "contact.task"): (303, 303, 404, 404, 404),
-    ("GET", "contact.case_contact"): (200, 200, 404, 403, 403),
-    ("POST", "contact.case_contact"): (303, 303, 404, 403, 403),
-}
-
-
-def test_the_route_table_covers_every_contact_route(app):
-    routes = {(method, rule.endpoint) for rule in app.url_map.iter_rules()
-              if app.view_functions[rule.endpoint].__module__ == "odr.mediation.contact.views"
-              for method in rule.methods - {"HEAD", "OPTIONS"}}
-    assert routes == set(ROUTES)
-
-
-@pytest.fixture
-def unassigned(app, session, tenant, people):
-    """A case in mediation without a mediator, with an open task to phone the customer."""
-    set_tenant(session, tenant.id)
-    with time_machine.travel(NOW, tick=False), app.app_context():
-        case = open_case(session, people, mediator=False)
-        session.add(CaseTask(tenant_id=tenant.id, case_id=case.id, kind="phone_party", party="customer",
-                             description="Phone the customer"))
-        session.commit()
-    task = session.scalars(select(CaseTask).where(CaseTask.case_id == case.id)).one()
-    return case, task
-
-
-@pytest.mark.parametrize("role", [*ROLES, "anonymous"])
-def test_each_role_gets_what_the_route_table_says(client, session, tenant, people, unassigned, role):
-    from tests.mailbox import sign_in_as
-
-    case, task = unassigned
-    if role != "anonymous":
-        sign_in_as(client, session, tenant, people[role])
-    token = csrf_token(client, f"/t/{tenant.slug}/sign-in-link")
-    base = f"/t/{tenant.slug}"
-    requests = {
-        "contact.my_tasks": (f"{base}/tasks", {}),
-        "contact.task": (f"{base}/tasks/{task.public_id}", {"result": "reached", "note": "Spoke to her."}),
-        "contact.case_contact": (f"{base}/cases/{case.public_id}/contact", _said(tenant)),
-    }
-    for (method, endpoint), statuses in ROUTES.items():
-        path, body = requests[endpoint]
-        response = client.get(path) if method == "GET" else client.post(path, data={"csrf_token": token, **body})
-        expected = 302 if role == "anonymous" else statuses[ROLES.index(role)]
-        assert response.status_code == expected, (role, method, endpoint)

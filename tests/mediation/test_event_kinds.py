@@ -14,7 +14,7 @@ from odr.mediation.core.events import JOINT, STAFF, append_event
 from odr.mediation.core.kinds import EventKinds, describe, register_kinds, registered
 from odr.platform.i18n import LANGUAGES
 from odr.platform.tenancy import set_tenant
-from tests.mediation.support import referral
+from tests.mediation.case_helpers import referral
 
 ODR = Path(__file__).resolve().parents[2] / "odr"
 TESTS_OWN = {"note.added"}  # tests/conftest.py declares it for chains whose content does not matter

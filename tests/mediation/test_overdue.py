@@ -4,11 +4,9 @@ filter built on it lists exactly the cases that have an open or passed deadline 
 from __future__ import annotations
 
 import importlib.util
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 
-import pytest
-import time_machine
 from sqlalchemy import and_, exists, select, update
 
 from odr.mediation.cases import queries
@@ -18,25 +16,9 @@ from odr.mediation.deadlines import services as deadlines
 from odr.mediation.deadlines import sweep as sweeping
 from odr.mediation.deadlines.models import Deadline, DeadlineKind, DeadlineStatus
 from odr.mediation.deadlines.overdue import COUNTING, IN_PROGRESS
-from odr.platform.tenancy import set_tenant
-from tests import factories
-from tests.mediation.support import open_case
+from tests.mediation.case_helpers import NOW
 
-NOW = datetime(2026, 3, 2, 10, 0, tzinfo=UTC)
 MIGRATION = Path(__file__).parents[2] / "migrations/versions/20261122_b4e1c9a0d201_case_list_search_and_overdue.py"
-
-
-@pytest.fixture
-def running(app, session):
-    """A case in mediation, opened on NOW, in a tenant of its own."""
-    tenant = factories.tenant(session)
-    set_tenant(session, tenant.id)
-    people = factories.one_of_each_role(session, tenant)
-    session.commit()
-    with time_machine.travel(NOW, tick=False), app.app_context():
-        case = open_case(session, people)
-        session.commit()
-    return people, case
 
 
 def _expected(session, case: Case) -> datetime | None:
@@ -73,7 +55,7 @@ def _agrees_with_the_deadlines(session, user, moments: list[datetime]) -> None:
 
 
 def test_an_open_case_is_overdue_from_its_earliest_deadline(app, session, running):
-    people, case = running
+    _tenant, people, case = running
     due = _in_step(session, case)
     tier = session.scalars(select(Deadline).where(Deadline.case_id == case.id, Deadline.kind == DeadlineKind.TIER,
                                                   Deadline.status == DeadlineStatus.OPEN)).one()
@@ -87,7 +69,7 @@ def test_an_open_case_is_overdue_from_its_earliest_deadline(app, session, runnin
 
 
 def test_paused_met_and_moved_deadlines_are_followed(app, session, running):
-    people, case = running
+    _tenant, people, case = running
     manager = people["case_manager"]
     with app.app_context():
         response = deadlines.expect_response(session, case, "insurer", "send the loss adjuster's report",
@@ -116,7 +98,7 @@ def test_paused_met_and_moved_deadlines_are_followed(app, session, running):
 
 
 def test_a_passed_deadline_keeps_the_case_overdue_until_the_case_ends(app, session, running):
-    people, case = running
+    _tenant, people, case = running
     tier = session.scalars(select(Deadline).where(Deadline.case_id == case.id, Deadline.kind == DeadlineKind.TIER,
                                                   Deadline.status == DeadlineStatus.OPEN)).one()
     after = tier.due_at + timedelta(minutes=5)
@@ -138,7 +120,7 @@ def test_a_passed_deadline_keeps_the_case_overdue_until_the_case_ends(app, sessi
 
 
 def test_the_migration_fills_the_column_for_existing_cases(app, session, running):
-    people, case = running
+    _tenant, people, case = running
     with app.app_context():
         deadlines.expect_response(session, case, "customer", "send photos", now=NOW - timedelta(days=30))
         session.commit()

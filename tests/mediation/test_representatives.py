@@ -11,21 +11,7 @@ from odr.mediation.core.models import Representative, Side
 from odr.platform.mail import OutboxEmail
 from tests.conftest import sign_in
 from tests.mailbox import emails_to, last_link, sign_in_as
-from tests.mediation.case_helpers import form_token, open_case, refer
-
-
-def _post(client, tenant, path, data=None):
-    return client.post(f"/t/{tenant.slug}{path}", data={"csrf_token": form_token(client, tenant), **(data or {})})
-
-
-def _html(response):
-    return response.get_data(as_text=True)
-
-
-def _field_error(html, field):
-    """The message shown next to ``field`` (its ``<id>-error`` paragraph), or None."""
-    match = re.search(rf'id="{re.escape(field)}-error">(.*?)</p>', html, re.S)
-    return re.sub(r"<[^>]+>", "", match.group(1)).strip() if match else None
+from tests.mediation.case_helpers import field_error, form_token, html_of, open_case, post_page, refer
 
 
 def _stored(session):
@@ -39,13 +25,7 @@ def _stored(session):
 
 def _invite(client, tenant, case, **fields):
     data = {f"representative-{key}": value for key, value in fields.items()}
-    return _post(client, tenant, f"/cases/{case.public_id}/representatives", data)
-
-
-def _customers_case(app, session, scoped):
-    """An open case whose customer is ``scoped["customer"]``, with a mediator."""
-    case = refer(app, session, scoped["insurer_agent"], customer_email=scoped["customer"].email)
-    return open_case(app, session, scoped["case_manager"], case, scoped["mediator"])
+    return post_page(client, tenant, f"/cases/{case.public_id}/representatives", data)
 
 
 def _with_events(app, session, case, actor):
@@ -63,16 +43,16 @@ def _with_events(app, session, case, actor):
 def test_the_customer_invites_a_representative_who_sees_the_customers_side_only(app, client, session, tenant,
                                                                                   scoped):
     customer = scoped["customer"]
-    case = _customers_case(app, session, scoped)
+    case = open_case(app, session, scoped)
     sign_in_as(client, session, tenant, customer)
-    page = _html(client.get(f"/t/{tenant.slug}/cases/{case.public_id}"))
+    page = html_of(client.get(f"/t/{tenant.slug}/cases/{case.public_id}"))
     assert "Invite a representative" in page and 'name="representative-side"' not in page
 
     response = _invite(client, tenant, case, full_name="Rita Rep", email="rita@example.org",
                        relationship="Daughter")
     assert response.status_code == 303
     assert response.headers["Location"] == f"/t/{tenant.slug}/cases/{case.public_id}"
-    page = _html(client.get(response.headers["Location"]))
+    page = html_of(client.get(response.headers["Location"]))
     assert "Rita Rep is invited to act in case" in page
     assert "Rita Rep, representative of the customer" in page and "(Daughter)" in page
 
@@ -86,7 +66,7 @@ def test_the_customer_invites_a_representative_who_sees_the_customers_side_only(
     landed = rep_client.post(link, data={"csrf_token": form_token(rep_client, tenant)})
     assert landed.status_code == 303
     assert landed.headers["Location"] == f"/t/{tenant.slug}/cases/{case.public_id}"
-    page = _html(rep_client.get(landed.headers["Location"]))
+    page = html_of(rep_client.get(landed.headers["Location"]))
     assert f"Case {case.reference}" in page
     assert "Rita Rep, representative of the customer" in page
     assert texts[JOINT] in page and texts[CAUCUS_CUSTOMER] in page
@@ -97,10 +77,10 @@ def test_the_customer_invites_a_representative_who_sees_the_customers_side_only(
 
 def test_staff_add_an_insurer_side_representative(app, client, session, tenant, scoped):
     manager = scoped["case_manager"]
-    case = _customers_case(app, session, scoped)
+    case = open_case(app, session, scoped)
     texts = _with_events(app, session, case, scoped["mediator"])
     sign_in(client, tenant, manager)
-    page = _html(client.get(f"/t/{tenant.slug}/cases/{case.public_id}"))
+    page = html_of(client.get(f"/t/{tenant.slug}/cases/{case.public_id}"))
     assert 'name="representative-side"' in page
     response = _invite(client, tenant, case, full_name="Larry Lawyer", email="larry@lawfirm.example",
                        relationship="Solicitor", side="insurer")
@@ -108,20 +88,20 @@ def test_staff_add_an_insurer_side_representative(app, client, session, tenant, 
     session.expire_all()
     [rep] = session.scalars(select(Representative).where(Representative.case_id == case.id)).all()
     assert rep.side is Side.INSURER and rep.added_by_id == manager.id and rep.user_id is None
-    assert "Larry Lawyer, representative of the insurer" in _html(client.get(response.headers["Location"]))
+    assert "Larry Lawyer, representative of the insurer" in html_of(client.get(response.headers["Location"]))
 
     rep_client = app.test_client()
     link = last_link(session, "larry@lawfirm.example")
     rep_client.get(link)
     landed = rep_client.post(link, data={"csrf_token": form_token(rep_client, tenant)})
-    page = _html(rep_client.get(landed.headers["Location"]))
+    page = html_of(rep_client.get(landed.headers["Location"]))
     assert texts[JOINT] in page and texts[CAUCUS_INSURER] in page
     assert texts[CAUCUS_CUSTOMER] not in page and texts[STAFF] not in page
 
 
 def test_removing_a_representative_ends_their_access_at_once(app, client, session, tenant, scoped):
     customer = scoped["customer"]
-    case = _customers_case(app, session, scoped)
+    case = open_case(app, session, scoped)
     sign_in_as(client, session, tenant, customer)
     assert _invite(client, tenant, case, full_name="Rita Rep", email="rita@example.org").status_code == 303
 
@@ -132,25 +112,25 @@ def test_removing_a_representative_ends_their_access_at_once(app, client, sessio
     case_path = f"/t/{tenant.slug}/cases/{case.public_id}"
     assert rep_client.get(case_path).status_code == 200
 
-    page = _html(client.get(case_path))
+    page = html_of(client.get(case_path))
     rep = session.scalars(select(Representative).where(Representative.case_id == case.id)).one()
     remove = f"/cases/{case.public_id}/representatives/{rep.id}/remove"
     assert f'action="/t/{tenant.slug}{remove}"' in page
     assert re.search(r'<form method="post" action="[^"]+/remove"[^>]*\sdata-confirm="Remove Rita Rep', page)
 
-    response = _post(client, tenant, remove)
+    response = post_page(client, tenant, remove)
     assert response.status_code == 303
-    page = _html(client.get(response.headers["Location"]))
+    page = html_of(client.get(response.headers["Location"]))
     assert "Rita Rep no longer represents a party" in page
     assert "Rita Rep, representative of the customer" not in page
     assert rep_client.get(case_path).status_code == 404
     # Removed once, gone: a second removal finds nothing.
-    assert _post(client, tenant, remove).status_code == 404
+    assert post_page(client, tenant, remove).status_code == 404
 
 
 def test_bad_input_gives_field_errors_and_stores_nothing(app, client, session, tenant, scoped):
     customer = scoped["customer"]
-    case = _customers_case(app, session, scoped)
+    case = open_case(app, session, scoped)
     sign_in_as(client, session, tenant, customer)
     assert _invite(client, tenant, case, full_name="Rita Rep", email="rita@example.org").status_code == 303
     before = _stored(session)
@@ -164,19 +144,19 @@ def test_bad_input_gives_field_errors_and_stores_nothing(app, client, session, t
     for fields, field in cases:
         response = _invite(client, tenant, case, **fields)
         assert response.status_code == 400, fields
-        html = _html(response)
-        assert _field_error(html, field), (fields, html[:2000])
+        html = html_of(response)
+        assert field_error(html, field), (fields, html[:2000])
         assert 'class="error-summary"' in html
         assert _stored(session) == before, fields
     # What was typed comes back in the form.
-    html = _html(_invite(client, tenant, case, full_name="Sam Smith", email="sam@"))
+    html = html_of(_invite(client, tenant, case, full_name="Sam Smith", email="sam@"))
     assert 'value="Sam Smith"' in html and 'value="sam@"' in html
 
 
 def test_an_insurer_agent_cannot_add_a_representative(app, client, session, tenant, scoped):
-    case = _customers_case(app, session, scoped)
+    case = open_case(app, session, scoped)
     sign_in(client, tenant, scoped["insurer_agent"])
-    assert "Invite a representative" not in _html(client.get(f"/t/{tenant.slug}/cases/{case.public_id}"))
+    assert "Invite a representative" not in html_of(client.get(f"/t/{tenant.slug}/cases/{case.public_id}"))
     before = _stored(session)
     response = _invite(client, tenant, case, full_name="Rita Rep", email="rita@example.org", side="customer")
     assert response.status_code in (403, 404)

@@ -17,13 +17,13 @@ import requests
 import socketio
 
 from tests.conftest import worker_id
+from tests.databases import scratch_database
 from tests.live import ServeProcess, free_port, server_environment
 from tests.mediation.live_room import (
     ROLES,
     WAIT,
     LiveClient,
     cookies_of,
-    scratch_database,
     seed_world,
     stored_messages,
     sync_all,

@@ -4,21 +4,13 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-import pytest
-
 from odr.mediation.rooms import services
 from odr.mediation.rooms.digest import send_digests
 from odr.mediation.rooms.models import Presence
 from odr.platform.db import utcnow
 from odr.platform.tenancy import set_tenant
 from tests.mailbox import emails_to
-from tests.mediation.room_helpers import client_id, open_room_case
-
-
-@pytest.fixture
-def case(app, session, tenant, scoped):
-    """An open case with everyone in it."""
-    return open_room_case(app, session, scoped)
+from tests.mediation.room_helpers import client_id
 
 
 def say(app, session, tenant, author, case, text, channel="joint"):

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-import pytest
 from sqlalchemy import func, select
 
 from odr.mediation.core.events import CaseEvent, verify_chain
@@ -13,20 +12,7 @@ from odr.mediation.rooms.services import text_hash
 from odr.platform.gateway import ROOMS_NAMESPACE
 from odr.platform.tenancy import set_tenant
 from tests import factories
-from tests.mediation.room_helpers import client_id, joined, open_room_case, participant
-
-
-@pytest.fixture
-def case(app, session, tenant, scoped):
-    """An open case: the insurer agent referred it, the customer is linked, the mediator assigned."""
-    return open_room_case(app, session, scoped)
-
-
-@pytest.fixture
-def room(app, session, tenant, people, case):
-    """The mediator, the insurer agent and the customer in the case's room."""
-    roles = ("mediator", "insurer_agent", "customer")
-    return {role: joined(app, session, tenant, people[role], case) for role in roles}
+from tests.mediation.room_helpers import client_id, participant
 
 
 def test_join_answers_with_the_channels_one_sees_and_where_the_stream_stands(app, session, tenant, people, case):

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import pytest
 from sqlalchemy import func, select
 
 from odr.mediation.core.events import CaseEvent
@@ -11,13 +10,7 @@ from odr.mediation.rooms.presenting import linkify
 from odr.platform.tenancy import set_tenant
 from tests.conftest import post_form
 from tests.mailbox import sign_in_as
-from tests.mediation.room_helpers import client_id, open_room_case
-
-
-@pytest.fixture
-def case(app, session, tenant, scoped):
-    """An open case with everyone in it."""
-    return open_room_case(app, session, scoped)
+from tests.mediation.room_helpers import client_id
 
 
 def browser(app, session, tenant, user):

@@ -6,7 +6,6 @@ every way the rules read it and check that the very next message is judged by th
 
 from __future__ import annotations
 
-import pytest
 from sqlalchemy import func, select
 
 from odr.mediation.cases import services as cases
@@ -18,20 +17,7 @@ from odr.platform.db import utcnow
 from odr.platform.tenancy import set_tenant
 from odr.tenants.models import Role
 from tests import factories
-from tests.mediation.room_helpers import client_id, joined, open_room_case
-
-
-@pytest.fixture
-def case(app, session, tenant, scoped):
-    """An open case: the insurer agent referred it, the customer is linked, the mediator assigned."""
-    return open_room_case(app, session, scoped)
-
-
-@pytest.fixture
-def room(app, session, tenant, people, case):
-    """The mediator, the insurer agent and the customer in the case's room."""
-    roles = ("mediator", "insurer_agent", "customer")
-    return {role: joined(app, session, tenant, people[role], case) for role in roles}
+from tests.mediation.room_helpers import client_id, joined
 
 
 def version(session, case) -> int:

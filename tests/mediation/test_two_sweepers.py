@@ -30,7 +30,8 @@ from odr.tenants.models import Role, Tenant
 from odr.tenants.notifications.models import Notification
 from tests import factories
 from tests.conftest import PG_URL
-from tests.mediation.support import committed_app, referral
+from tests.databases import committed_app
+from tests.mediation.case_helpers import referral
 
 pytestmark = [
     pytest.mark.postgres,

@@ -15,13 +15,6 @@ from tests.conftest import post_form, sign_in
 from tests.mailbox import emails_to, last_link
 
 
-@pytest.fixture
-def admin(client, tenant, people):
-    """The admin's browser and the tenant's address."""
-    sign_in(client, tenant, people["admin"])
-    return client
-
-
 def page(client, path):
     """The HTML of a page that must load."""
     response = client.get(path)
@@ -39,10 +32,10 @@ def row_of(html: str, text: str) -> str:
 # Users -----------------------------------------------------------------------------------------
 
 
-def test_the_users_page_lists_everyone_with_role_insurer_and_status(admin, session, tenant, people):
+def test_the_users_page_lists_everyone_with_role_insurer_and_status(admin_client, session, tenant, people):
     people["customer"].is_active = False
     session.commit()
-    html = page(admin, f"/t/{tenant.slug}/admin/users")
+    html = page(admin_client, f"/t/{tenant.slug}/admin/users")
     for user in people.values():
         assert user.email in html
     assert "Insurer agent" in row_of(html, people["insurer_agent"].email)
@@ -55,13 +48,13 @@ def test_the_users_page_lists_everyone_with_role_insurer_and_status(admin, sessi
     assert "<form" not in own
 
 
-def test_enabling_a_user_again(admin, session, tenant, people):
+def test_enabling_a_user_again(admin_client, session, tenant, people):
     people["customer"].is_active = False
     session.commit()
     path = f"/t/{tenant.slug}/admin/users/{people['customer'].public_id}/active"
-    response = post_form(admin, path, {"active": "1"}, from_path=f"/t/{tenant.slug}/admin/users")
+    response = post_form(admin_client, path, {"active": "1"}, from_path=f"/t/{tenant.slug}/admin/users")
     assert response.status_code == 303
-    assert "can sign in again" in page(admin, response.headers["Location"])
+    assert "can sign in again" in page(admin_client, response.headers["Location"])
     session.expire_all()
     assert people["customer"].is_active
 
@@ -74,10 +67,10 @@ def organisation_names(session) -> list[str]:
     return list(session.scalars(select(Organisation.name).order_by(Organisation.name)))
 
 
-def test_registering_an_insurer(admin, session, tenant):
+def test_registering_an_insurer(admin_client, session, tenant):
     path = f"/t/{tenant.slug}/admin/organisations"
     response = post_form(
-        admin,
+        admin_client,
         path,
         {
             "name": "  Fjord Mutual ",
@@ -87,7 +80,7 @@ def test_registering_an_insurer(admin, session, tenant):
         from_path=path,
     )
     assert response.status_code == 303
-    html = page(admin, response.headers["Location"])
+    html = page(admin_client, response.headers["Location"])
     assert "Fjord Mutual is registered." in html
     assert "claims@fjord.example" in row_of(html, "Fjord Mutual")
     assert organisation_names(session) == ["Fjord Mutual", "Northwind Insurance"]
@@ -123,10 +116,10 @@ def test_registering_an_insurer(admin, session, tenant):
     ids=["blank", "spaces", "duplicate", "lower-prefix", "short-prefix", "bad-contact", "too-long"],
 )
 def test_a_bad_insurer_is_a_field_error_and_nothing_is_stored(
-    admin, session, tenant, fields, field, message
+    admin_client, session, tenant, fields, field, message
 ):
     path = f"/t/{tenant.slug}/admin/organisations"
-    response = post_form(admin, path, fields, from_path=path)
+    response = post_form(admin_client, path, fields, from_path=path)
     assert response.status_code == 400
     html = response.get_data(as_text=True)
     assert f'id="{field}-error"' in html
@@ -137,14 +130,14 @@ def test_a_bad_insurer_is_a_field_error_and_nothing_is_stored(
     assert organisation_names(session) == ["Northwind Insurance"]
 
 
-def test_editing_an_insurer(admin, session, tenant, people):
+def test_editing_an_insurer(admin_client, session, tenant, people):
     organisation = people["insurer_agent"].organisation
     path = f"/t/{tenant.slug}/admin/organisations/{organisation.public_id}"
-    html = page(admin, path)
+    html = page(admin_client, path)
     assert 'value="Northwind Insurance"' in html
     assert 'value="NW"' in html
     response = post_form(
-        admin,
+        admin_client,
         path,
         {
             "name": "Northwind Assurance",
@@ -154,7 +147,7 @@ def test_editing_an_insurer(admin, session, tenant, people):
         from_path=path,
     )
     assert response.status_code == 303
-    assert "The changes are saved." in page(admin, response.headers["Location"])
+    assert "The changes are saved." in page(admin_client, response.headers["Location"])
     session.expire_all()
     assert (organisation.name, organisation.reference_prefix, organisation.contact_email) == (
         "Northwind Assurance",
@@ -163,11 +156,11 @@ def test_editing_an_insurer(admin, session, tenant, people):
     )
 
 
-def test_an_insurer_may_change_the_case_of_its_own_name(admin, session, tenant, people):
+def test_an_insurer_may_change_the_case_of_its_own_name(admin_client, session, tenant, people):
     organisation = people["insurer_agent"].organisation
     path = f"/t/{tenant.slug}/admin/organisations/{organisation.public_id}"
     response = post_form(
-        admin, path, {"name": "NorthWind Insurance", "reference_prefix": "NW"}, from_path=path
+        admin_client, path, {"name": "NorthWind Insurance", "reference_prefix": "NW"}, from_path=path
     )
     assert response.status_code == 303, response.get_data(as_text=True)
     assert organisation_names(session) == ["NorthWind Insurance"]
@@ -183,13 +176,13 @@ def test_an_insurer_may_change_the_case_of_its_own_name(admin, session, tenant, 
     ids=["blank", "taken", "bad-prefix"],
 )
 def test_a_bad_edit_is_a_field_error_and_changes_nothing(
-    admin, session, tenant, people, fields, field
+    admin_client, session, tenant, people, fields, field
 ):
     session.add(Organisation(tenant_id=tenant.id, name="Fjord Mutual"))
     session.commit()
     organisation = people["insurer_agent"].organisation
     path = f"/t/{tenant.slug}/admin/organisations/{organisation.public_id}"
-    response = post_form(admin, path, fields, from_path=path)
+    response = post_form(admin_client, path, fields, from_path=path)
     assert response.status_code == 400
     assert f'id="{field}-error"' in response.get_data(as_text=True)
     assert organisation_names(session) == ["Fjord Mutual", "Northwind Insurance"]
@@ -226,9 +219,9 @@ def invitations(app, session, tenant, people):
 
 
 def test_the_invitations_page_shows_each_state_and_the_actions_it_allows(
-    admin, tenant, invitations
+    admin_client, tenant, invitations
 ):
-    html = page(admin, f"/t/{tenant.slug}/admin/invitations")
+    html = page(admin_client, f"/t/{tenant.slug}/admin/invitations")
     expected = {
         "pending": ("Pending", {"Send again", "Withdraw"}),
         "used": ("Accepted", set()),
@@ -242,20 +235,20 @@ def test_the_invitations_page_shows_each_state_and_the_actions_it_allows(
         assert offered == buttons, state
 
 
-def test_withdrawing_an_invitation(admin, session, tenant, invitations):
+def test_withdrawing_an_invitation(admin_client, session, tenant, invitations):
     pending = invitations["pending"]
     path = f"/t/{tenant.slug}/admin/invitations/{pending.public_id}/revoke"
-    response = post_form(admin, path, {}, from_path=f"/t/{tenant.slug}/admin/invitations")
+    response = post_form(admin_client, path, {}, from_path=f"/t/{tenant.slug}/admin/invitations")
     assert response.status_code == 303
-    html = page(admin, response.headers["Location"])
+    html = page(admin_client, response.headers["Location"])
     assert "The invitation to pending@example.org is withdrawn." in html
     assert ">Withdrawn<" in row_of(html, "pending@example.org")
     # Withdrawing it again is refused with a message; nothing changes.
     session.expire_all()
     revoked_at = pending.revoked_at
-    response = post_form(admin, path, {}, from_path=f"/t/{tenant.slug}/admin/invitations")
+    response = post_form(admin_client, path, {}, from_path=f"/t/{tenant.slug}/admin/invitations")
     assert "Only a pending invitation can be withdrawn." in page(
-        admin, response.headers["Location"]
+        admin_client, response.headers["Location"]
     )
     session.expire_all()
     assert pending.revoked_at == revoked_at
@@ -263,14 +256,14 @@ def test_withdrawing_an_invitation(admin, session, tenant, invitations):
 
 @pytest.mark.parametrize("state", ["pending", "expired", "withdrawn"])
 def test_sending_again_mails_a_new_link_and_kills_the_old_one(
-    app, admin, session, tenant, invitations, state
+    app, admin_client, session, tenant, invitations, state
 ):
     old = invitations[state]
     path = f"/t/{tenant.slug}/admin/invitations/{old.public_id}/resend"
-    response = post_form(admin, path, {}, from_path=f"/t/{tenant.slug}/admin/invitations")
+    response = post_form(admin_client, path, {}, from_path=f"/t/{tenant.slug}/admin/invitations")
     assert response.status_code == 303
     assert f"A new invitation is on its way to {old.email}." in page(
-        admin, response.headers["Location"]
+        admin_client, response.headers["Location"]
     )
     session.expire_all()
     mine = session.scalars(
@@ -285,23 +278,23 @@ def test_sending_again_mails_a_new_link_and_kills_the_old_one(
 
 
 def test_sending_again_to_someone_who_joined_is_refused(
-    admin, session, tenant, invitations, people
+    admin_client, session, tenant, invitations, people
 ):
     used = invitations["used"]
     factories.user(session, tenant, used.role, email=used.email)
     session.commit()
     path = f"/t/{tenant.slug}/admin/invitations/{used.public_id}/resend"
-    response = post_form(admin, path, {}, from_path=f"/t/{tenant.slug}/admin/invitations")
+    response = post_form(admin_client, path, {}, from_path=f"/t/{tenant.slug}/admin/invitations")
     assert response.status_code == 303
-    assert "already uses this e-mail address" in page(admin, response.headers["Location"])
+    assert "already uses this e-mail address" in page(admin_client, response.headers["Location"])
     session.expire_all()
     assert (
         session.scalar(select(func.count(Invitation.id)).where(Invitation.email == used.email)) == 1
     )
 
 
-def test_the_dashboard_counts_pending_invitations(admin, tenant, invitations, people):
-    html = page(admin, f"/t/{tenant.slug}/")
+def test_the_dashboard_counts_pending_invitations(admin_client, tenant, invitations, people):
+    html = page(admin_client, f"/t/{tenant.slug}/")
     counts = dict(
         (label.strip(), int(number))
         for number, label in re.findall(
