@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import pytest
 from sqlalchemy import delete, func, select, update
+from sqlalchemy.orm import aliased
 
 from odr.platform.extensions import db
-from odr.platform.tenancy import CrossTenantWrite, current_tenant_id, set_tenant
-from odr.tenants.models import Invitation, Organisation, Role, User
+from odr.platform.tenancy import CrossTenantWrite, current_tenant_id, guard_write, set_tenant
+from odr.tenants.models import Invitation, Organisation, Role, Tenant, User
 from tests import factories
 from tests.conftest import csrf_token, sign_in
 
@@ -117,7 +118,7 @@ def test_inserting_a_row_of_another_tenant_is_refused(two, fresh):
     a, b = two["a"]["tenant"], two["b"]["tenant"]
     set_tenant(fresh, a.id)
     fresh.add(Organisation(tenant_id=b.id, name="Smuggled Insurance"))
-    with pytest.raises(CrossTenantWrite, match="belongs to tenant"):
+    with pytest.raises(CrossTenantWrite, match=f"Organisation belongs to tenant {b.id}, not {a.id}"):
         fresh.flush()
     fresh.rollback()
     set_tenant(fresh, None)
@@ -145,7 +146,7 @@ def test_a_row_without_tenant_is_stamped_with_the_scoped_one(two, fresh):
 
 def test_a_row_without_tenant_and_no_scope_is_refused(two, fresh):
     fresh.add(Organisation(name="Nobody's Mutual"))
-    with pytest.raises(CrossTenantWrite, match="no tenant"):
+    with pytest.raises(CrossTenantWrite, match="Organisation has no tenant and none is in context"):
         fresh.flush()
 
 
@@ -176,3 +177,61 @@ def test_a_malformed_public_id_is_not_found(client, two):
     a = two["a"]
     sign_in(client, a["tenant"], a["admin"])
     assert client.get(f"/t/{a['tenant'].slug}/admin/organisations/not-a-uuid").status_code == 404
+
+
+def test_the_scope_is_the_tenant_last_set_until_it_is_lifted(two, fresh):
+    a, b = two["a"]["tenant"], two["b"]["tenant"]
+    set_tenant(fresh, a.id)
+    assert current_tenant_id(fresh) == a.id
+    set_tenant(fresh, b.id)
+    assert current_tenant_id(fresh) == b.id
+    set_tenant(fresh, None)
+    assert current_tenant_id(fresh) is None
+    assert "tenant_id" not in fresh.info
+    set_tenant(fresh, None)  # lifting a scope that is not there is no error
+    assert current_tenant_id(fresh) is None
+
+
+def test_a_row_belongs_to_its_tenant(two):
+    assert two["a"]["organisation"].owning_tenant_id() == two["a"]["tenant"].id
+    assert two["b"]["admin"].owning_tenant_id() == two["b"]["tenant"].id
+
+
+def test_an_aliased_select_is_scoped_too(two, fresh):
+    a = two["a"]["tenant"]
+    set_tenant(fresh, a.id)
+    other = aliased(User)
+    assert {u.tenant_id for u in fresh.scalars(select(other))} == {a.id}
+
+
+def test_a_core_write_for_another_tenant_is_refused_by_the_guard(two, fresh):
+    a, b = two["a"]["tenant"], two["b"]["tenant"]
+    set_tenant(fresh, a.id)
+    guard_write(fresh, a.id)  # its own tenant: nothing to say
+    with pytest.raises(CrossTenantWrite, match=f"a row of tenant {b.id} was about to be written for tenant {a.id}"):
+        guard_write(fresh, b.id)
+    set_tenant(fresh, None)
+    guard_write(fresh, b.id)  # without a scope, the caller answers for the tenant it writes
+
+
+def test_without_a_scope_a_row_of_any_tenant_may_be_written(two, fresh):
+    fresh.add(Organisation(tenant_id=two["b"]["tenant"].id, name="Unscoped Mutual"))
+    fresh.flush()
+    assert fresh.scalar(select(Organisation.tenant_id).where(Organisation.name == "Unscoped Mutual")) == (
+        two["b"]["tenant"].id)
+
+
+def test_deleting_a_row_of_another_tenant_is_refused(two, fresh):
+    theirs = fresh.get(Organisation, two["b"]["organisation"].id)  # loaded without a scope
+    set_tenant(fresh, two["a"]["tenant"].id)
+    fresh.delete(theirs)
+    with pytest.raises(CrossTenantWrite, match="belongs to tenant"):
+        fresh.flush()
+
+
+def test_a_foreign_row_is_refused_even_beside_a_row_no_tenant_owns(two, fresh):
+    set_tenant(fresh, two["a"]["tenant"].id)
+    fresh.add(Tenant(slug="beside-1", name="Beside"))  # no tenant_id of its own: not checked
+    fresh.add(Organisation(tenant_id=two["b"]["tenant"].id, name="Smuggled Beside"))
+    with pytest.raises(CrossTenantWrite, match="belongs to tenant"):
+        fresh.flush()
