@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.stamp
 
-.PHONY: run test install install-test assets translations db demo serve chromium clamav lint bench clean
+.PHONY: run test install install-test assets translations db demo serve chromium clamav lint bench mutation clean
 
 run: install assets translations db demo serve  ## set up, load the demo data and serve on :5000
 
@@ -60,6 +60,15 @@ lint: install-test
 
 bench: install-test assets translations
 	$(BIN)/python -m bench.http
+
+# Not part of `make test` nor of CI: a few minutes on two cores. Always on SQLite (each mutant's
+# tests make a database of their own); [tool.mutmut] in pyproject.toml names the modules and tests.
+mutation: install-test  ## mutation testing of the kernel's rules: scores per module, then the survivors
+	rm -rf mutants
+	ODR_TEST_DATABASE_URL= $(BIN)/mutmut run --max-children 2
+	@$(BIN)/mutmut results --all true | awk -F': ' '/: /{sub(/^ +/, "", $$1); split($$1, p, "[.]x"); n[p[1]]++; if ($$2 == "killed") k[p[1]]++} \
+		END {for (m in n) printf "%-30s %4d/%-4d killed %5.1f%%\n", m, k[m], n[m], 100 * k[m] / n[m]}' | sort
+	$(BIN)/mutmut results
 
 clean:
 	rm -rf $(VENV) node_modules odr/platform/static/dist instance
