@@ -171,6 +171,17 @@ def _next_link(connection: Connection, stream: Stream) -> tuple[int, str]:
     return seq, prev_hash
 
 
+def _insert(connection: Any, event: CaseEvent, stream: Stream) -> None:
+    """Seal ``event`` with its hash and write its row."""
+    event.hash = chain_hash(event.prev_hash, entry_body(event, stream.case_public_id))
+    connection.execute(_INSERT, {
+        "tenant_id": event.tenant_id, "case_id": event.case_id, "seq": event.seq, "kind": event.kind,
+        "channel": event.channel, "actor_id": event.actor_id, "actor_label": event.actor_label,
+        "payload": event.payload, "created_at": event.created_at, "prev_hash": event.prev_hash,
+        "hash": event.hash,
+    })
+
+
 def append_event(
     session: Session,
     case: Case | Stream,
@@ -218,12 +229,7 @@ def append_event(
         created_at=utcnow(),
         prev_hash=prev_hash,
     )
-    event.hash = chain_hash(prev_hash, entry_body(event, stream.case_public_id))
-    connection.execute(_INSERT, {
-        "tenant_id": event.tenant_id, "case_id": event.case_id, "seq": seq, "kind": kind, "channel": channel,
-        "actor_id": event.actor_id, "actor_label": event.actor_label, "payload": event.payload,
-        "created_at": event.created_at, "prev_hash": prev_hash, "hash": event.hash,
-    })
+    _insert(connection, event, stream)
     event.actor = actor
     if isinstance(case, Case):
         # The UPDATE above wrote the number: record it as loaded state, or the next flush would
