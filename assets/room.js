@@ -340,6 +340,12 @@ export function startRoom(root) {
       cursor = ack.seq === cursor + 1 ? ack.seq : cursor;
       return;
     }
+    if (ack && ack.error && ack.error.code === "busy") {
+      // Nothing was stored: the same client id again after the wait the server asked for.
+      waiting.node.querySelector(".message__pending").textContent = ack.error.message;
+      window.setTimeout(() => deliver(clientId), (ack.error.retry_after || 5) * 1_000);
+      return;
+    }
     if (ack && ack.error && ack.error.code !== "timeout") {
       // Refused for good (too long, not allowed now): give the words back to fix or keep.
       waiting.node.remove();

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -50,3 +52,36 @@ def committed_app(tmp: Path, name: str, *, postgres: bool = bool(PG_URL)) -> Ite
             yield app
         finally:
             db.state(app).engine.dispose()
+
+
+# Holds SQLite's write lock until its standard input closes, as another server process would.
+HOLD_LOCK = """
+import sqlite3, sys
+conn = sqlite3.connect(sys.argv[1], isolation_level=None, timeout=30)
+conn.execute("BEGIN IMMEDIATE")
+conn.execute("UPDATE tenants SET name = name")
+print("locked", flush=True)
+sys.stdin.read()
+conn.execute("ROLLBACK")
+"""
+
+
+class LockedByAnotherProcess:
+    """Another process holding the write lock of the SQLite database at ``path`` while in the block."""
+
+    def __init__(self, path: str) -> None:
+        self.path = path
+        self.process: subprocess.Popen[str] | None = None
+
+    def __enter__(self) -> LockedByAnotherProcess:
+        self.process = subprocess.Popen([sys.executable, "-c", HOLD_LOCK, self.path], stdin=subprocess.PIPE,
+                                        stdout=subprocess.PIPE, text=True)
+        assert self.process.stdout is not None and self.process.stdout.readline().strip() == "locked"
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        assert self.process is not None and self.process.stdin is not None
+        self.process.stdin.close()
+        self.process.wait(30)
+        if self.process.stdout is not None:
+            self.process.stdout.close()

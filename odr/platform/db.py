@@ -16,7 +16,8 @@ from flask import Flask, current_app, request
 from flask.globals import app_ctx
 from sqlalchemy import DateTime, Index, MetaData, Uuid, create_engine, event
 from sqlalchemy.engine import Engine
-from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, scoped_session, sessionmaker
 from sqlalchemy.types import TypeDecorator
 
@@ -94,8 +95,43 @@ class TimestampMixin:
 # On SQLite, a transaction that reads and later writes can fail at once ("database is locked")
 # when another connection wrote in between. Requests that may write therefore take the write
 # lock up front (BEGIN IMMEDIATE) and wait their turn under the busy timeout instead.
-SQLITE_BUSY_SECONDS = 10  # how long a writer waits for the database before giving up
+SQLITE_BUSY_SECONDS = 10  # how long a writer (a job, a command) waits for the database before giving up
+# A person waiting for a page or a message is better told at once to try again than kept waiting.
+REQUEST_BUSY_SECONDS = 3
+RETRY_AFTER_SECONDS = 5  # what a refused request is told to wait before trying again
 _write_intent: ContextVar[bool] = ContextVar("odr_sqlite_write_intent", default=False)
+_busy_seconds: ContextVar[float] = ContextVar("odr_sqlite_busy_seconds", default=SQLITE_BUSY_SECONDS)
+
+# What SQLite says when the database cannot be had for now (another process holds it, the disk is
+# full or read-only); anything else it calls an OperationalError (no such table...) is a fault of ours.
+_SQLITE_UNAVAILABLE = ("database is locked", "database table is locked", "unable to open database",
+                       "disk i/o error", "database or disk is full", "readonly database")
+
+
+def database_unavailable(error: BaseException) -> bool:
+    """True when ``error`` says the database is busy or out of reach, not that a statement is wrong:
+    the request may be tried again shortly."""
+    if isinstance(error, PoolTimeout):
+        return True
+    if not isinstance(error, DBAPIError):
+        return False
+    if error.connection_invalidated:
+        return True
+    if not isinstance(error, OperationalError):
+        return False
+    if isinstance(error.orig, sqlite3.Error):
+        return any(phrase in str(error.orig).lower() for phrase in _SQLITE_UNAVAILABLE)
+    return True  # PostgreSQL's OperationalError: the connection, the server, a shutdown
+
+
+@contextmanager
+def patience(seconds: float) -> Iterator[None]:
+    """Within this block, SQLite transactions wait at most ``seconds`` for another writer."""
+    token = _busy_seconds.set(seconds)
+    try:
+        yield
+    finally:
+        _busy_seconds.reset(token)
 
 
 @contextmanager
@@ -117,6 +153,14 @@ def _sqlite_pragmas(dbapi_connection: Any, connection_record: Any) -> None:
     cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_SECONDS * 1000}")
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.close()
+    connection_record.info["odr_busy_seconds"] = SQLITE_BUSY_SECONDS
+
+
+def _wait_at_most(connection: Any, seconds: float) -> None:
+    """Set the connection's busy timeout to ``seconds`` unless it is set so already."""
+    if connection.info.get("odr_busy_seconds") != seconds:
+        connection.exec_driver_sql(f"PRAGMA busy_timeout={int(seconds * 1000)}")
+        connection.info["odr_busy_seconds"] = seconds
 
 
 def make_engine(url: str, **kwargs: Any) -> Engine:
@@ -150,10 +194,12 @@ class _SQLiteWriters:
 
     def begin(self, connection: Any) -> None:
         """BEGIN IMMEDIATE for writers (after their turn comes), plain BEGIN for readers."""
+        seconds = _busy_seconds.get()
+        _wait_at_most(connection, seconds)
         if not _write_intent.get():
             connection.exec_driver_sql("BEGIN")
             return
-        if not self._lock.acquire(timeout=SQLITE_BUSY_SECONDS):
+        if not self._lock.acquire(timeout=seconds):
             raise OperationalError("BEGIN IMMEDIATE", None, sqlite3.OperationalError("database is locked"))
         connection.info["odr_writer"] = True
         try:
@@ -233,6 +279,7 @@ class Database:
 
 def _declare_write_intent(endpoint: str | None, values: dict[str, Any] | None) -> None:
     _write_intent.set(request.method not in {"GET", "HEAD", "OPTIONS"})
+    _busy_seconds.set(REQUEST_BUSY_SECONDS)
 
 
 def after_commit(session: Session, callback: Callable[[], None]) -> None:

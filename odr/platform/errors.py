@@ -7,13 +7,14 @@ import time
 import uuid
 from typing import Any
 
-from flask import Flask, Response, jsonify, render_template, request
+from flask import Flask, Response, g, jsonify, render_template, request
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
-from odr.platform.extensions import limiter
+from odr.platform.db import RETRY_AFTER_SECONDS, database_unavailable
+from odr.platform.extensions import db, limiter, login_manager
 
 log = logging.getLogger(__name__)
 
@@ -65,6 +66,34 @@ class Forbidden(ServiceError):
     code = "forbidden"
 
 
+class Unavailable(ServiceError):
+    """Something the request needs (the database, the document store) cannot be had for now; nothing was
+    changed, and the same request may be tried again after ``retry_after`` seconds."""
+
+    status = 503
+    code = "busy"
+    retry_after = RETRY_AFTER_SECONDS
+
+
+BUSY_TITLE = lazy_gettext("Please try again shortly")
+BUSY_MESSAGE = lazy_gettext("We are busy for a moment and could not do this. Nothing was changed. "
+                            "Please try again in a few seconds.")
+
+
+def database_busy() -> Unavailable:
+    """The refusal of a request that found the database busy or out of reach.
+
+    The request's user is forgotten first: saying so in their language must not ask the database again.
+    """
+    try:
+        db.session.expunge_all()  # what was loaded (the tenant of the page) stays readable, not expired
+        db.session.rollback()
+    except Exception:  # a connection that died is rolled back by closing it
+        log.warning("rolling back after the database failed also failed", exc_info=True)
+    g._login_user = login_manager.anonymous_user()  # flask-login's place for the request's user
+    return Unavailable(str(BUSY_MESSAGE))
+
+
 class Conflict(ServiceError):
     """The request clashes with the current state of the record."""
 
@@ -93,15 +122,22 @@ def wants_json() -> bool:
     ]
 
 
-def error_body(code: str, message: str, fields: dict[str, Any] | None = None) -> dict[str, Any]:
-    """The one error format of the API and the sockets."""
-    return {"error": {"code": code, "message": str(message), "fields": fields or {}}}
+def error_body(code: str, message: str, fields: dict[str, Any] | None = None, *,
+               retry_after: int | None = None) -> dict[str, Any]:
+    """The one error format of the API and the sockets (``retry_after``: seconds to wait, when it helps)."""
+    error: dict[str, Any] = {"code": code, "message": str(message), "fields": fields or {}}
+    if retry_after is not None:
+        error["retry_after"] = retry_after
+    return {"error": error}
 
 
-def json_error(status: int, code: str, message: str, fields: dict[str, Any] | None = None) -> Response:
-    """A JSON response in the one error format."""
-    response = jsonify(error_body(code, message, fields))
+def json_error(status: int, code: str, message: str, fields: dict[str, Any] | None = None, *,
+               retry_after: int | None = None) -> Response:
+    """A JSON response in the one error format (with a Retry-After header when ``retry_after`` is given)."""
+    response = jsonify(error_body(code, message, fields, retry_after=retry_after))
     response.status_code = status
+    if retry_after is not None:
+        response.headers["Retry-After"] = str(retry_after)
     return response
 
 
@@ -186,6 +222,8 @@ def _webargs_fields(error: HTTPException) -> dict[str, Any]:
 
 def handle_service_error(error: ServiceError) -> Any:
     """A refused use case: the API's format, or an error page for plain page requests."""
+    if isinstance(error, Unavailable):
+        return _busy(error)
     if wants_json():
         return json_error(error.status, error.code, error.message, error.fields)
     if error.status == 404:
@@ -201,8 +239,20 @@ def handle_csrf(error: CSRFError) -> Any:
     return _page(400, _("Please try again"), message)
 
 
+def _busy(error: Unavailable) -> Any:
+    """503 with Retry-After: the API's format, or a page that says to try again shortly."""
+    if wants_json():
+        return json_error(503, error.code, error.message, error.fields, retry_after=error.retry_after)
+    body, status = _page(503, str(BUSY_TITLE), error.message, retry_after=error.retry_after)
+    return body, status, {"Retry-After": str(error.retry_after)}
+
+
 def handle_unexpected(error: Exception) -> Any:
-    """Any other exception: logged with its request id, a 500 that discloses nothing."""
+    """Any other exception: logged with its request id, a 500 that discloses nothing; a busy or
+    unreachable database is a 503 that says to try again."""
+    if database_unavailable(error):
+        log.warning("database unavailable: %s", error)
+        return _busy(database_busy())
     log.exception("unhandled error")
     if wants_json():
         return json_error(500, "server_error", str(HTTP_CODES[500][1]))

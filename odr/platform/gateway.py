@@ -15,16 +15,16 @@ from collections.abc import Callable
 from functools import wraps
 from typing import Any
 
-from flask import Flask, Request, current_app, request
+from flask import Flask, Request, current_app, g, request
 from flask.sessions import SecureCookieSessionInterface, SessionMixin
 from flask_babel import gettext as _
 from flask_login import current_user
 from flask_socketio import ConnectionRefusedError as SocketRefused
-from flask_socketio import disconnect
+from flask_socketio import leave_room, rooms
 
-from odr.platform.db import write_intent
-from odr.platform.errors import ServiceError, error_body
-from odr.platform.extensions import db, socketio
+from odr.platform.db import REQUEST_BUSY_SECONDS, database_unavailable, patience, write_intent
+from odr.platform.errors import ServiceError, Unavailable, database_busy, error_body
+from odr.platform.extensions import db, login_manager, socketio
 from odr.platform.tenancy import set_tenant
 
 log = logging.getLogger(__name__)
@@ -33,6 +33,7 @@ ROOMS_NAMESPACE = "/rooms"
 MAX_PAYLOAD = 64 * 1024  # a 10,000-character message fits with room to spare
 BURST = 30  # events a socket may send at once...
 RATE = 10.0  # ...and per second after that
+ACK_GRACE_SECONDS = 0.5  # between the ack that says "sign in again" and the end of the connection
 
 
 class _Buckets:
@@ -157,32 +158,68 @@ def socket_event(name: str, *, writes: bool = True, burst: int = BURST, rate: fl
             sid = request.sid  # type: ignore[attr-defined]
             if not buckets.allow(sid, name, burst=burst, rate=rate):
                 return error_body("rate_limited", _("You are sending too fast. Wait a moment and try again."))
-            with write_intent(writes):
+            with write_intent(writes), patience(REQUEST_BUSY_SECONDS):
                 try:
-                    if reuse_user and _socket_user:
-                        _socket_user[0](sid)
-                    if not current_user.is_authenticated:
-                        disconnect()
-                        return error_body("unauthenticated", _("Please sign in again."))
-                    if not isinstance(data, dict):
-                        return error_body("validation_failed", _("The request is not in the expected form."))
-                    set_tenant(db.session, current_user.tenant_id)
-                    result = fn(data) or {}
-                    db.session.commit()
-                    for hook in _after_event:
-                        hook()
-                    return {"ok": True, **result}
+                    return _run(fn, sid, data, reuse_user=reuse_user)
                 except ServiceError as exc:
                     db.session.rollback()
-                    return error_body(exc.code, exc.message, exc.fields)
-                except Exception:
+                    return _refused(exc)
+                except Exception as exc:
+                    if database_unavailable(exc):
+                        log.warning("socket event %s: database unavailable: %s", name, exc)
+                        return _refused(database_busy())
                     db.session.rollback()
                     log.exception("socket event %s failed", name)
-                    return error_body("server_error", _("Something went wrong on our side. Please try again."))
+                    return _server_error()
 
         return handler
 
     return decorator
+
+
+def _run(fn: Handler, sid: str, data: Any, *, reuse_user: bool) -> dict[str, Any]:
+    """Authenticate, check the payload's form, run the handler in the user's tenant and commit."""
+    if reuse_user and _socket_user:
+        _socket_user[0](sid)
+    if not current_user.is_authenticated:
+        _sign_out_socket(sid)
+        return error_body("unauthenticated", _("Please sign in again."))
+    if not isinstance(data, dict):
+        return error_body("validation_failed", _("The request is not in the expected form."))
+    set_tenant(db.session, current_user.tenant_id)
+    result = fn(data) or {}
+    db.session.commit()
+    for hook in _after_event:
+        hook()
+    return {"ok": True, **result}
+
+
+def _sign_out_socket(sid: str) -> None:
+    """The user of socket ``sid`` signed out: it leaves every room and is forgotten now, and the
+    connection ends once the ack is out. Ended at once, the client would leave before the ack reached
+    it, and its event would seem unanswered."""
+    _disconnect()
+    for room in rooms(sid, namespace=ROOMS_NAMESPACE):
+        if room != sid:
+            leave_room(room, sid=sid, namespace=ROOMS_NAMESPACE)
+    server = socketio.server
+
+    def later() -> None:
+        socketio.sleep(ACK_GRACE_SECONDS)  # the ack leaves as soon as the handler returns
+        server.disconnect(sid, namespace=ROOMS_NAMESPACE)
+
+    socketio.start_background_task(later)
+
+
+def _refused(exc: ServiceError) -> dict[str, Any]:
+    retry_after = exc.retry_after if isinstance(exc, Unavailable) else None
+    return error_body(exc.code, exc.message, exc.fields, retry_after=retry_after)
+
+
+def _server_error() -> dict[str, Any]:
+    if "_login_user" not in g:  # the user's own loading failed: the language must not ask again
+        g._login_user = login_manager.anonymous_user()
+    return error_body("server_error", _("Something went wrong on our side. Please try again."))
 
 
 class SocketEvents:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import uuid
 from collections.abc import Iterator
-from contextlib import AbstractContextManager, contextmanager
+from contextlib import AbstractContextManager, contextmanager, suppress
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, BinaryIO
@@ -23,6 +23,7 @@ from odr.storage.base import (
     SignedTarget,
     SignedUpload,
     Storage,
+    StorageUnavailable,
     checked_expiry,
     fill,
 )
@@ -53,18 +54,22 @@ class LocalStorage(Storage):
         A file system checks nothing on arrival, so ``sha256`` is not asked for.
         """
         path = self._path(key)
-        path.parent.mkdir(parents=True, exist_ok=True)
         partial = path.with_name(f"{path.name}{PARTIAL}{uuid.uuid4().hex}")
         buffer = memoryview(bytearray(READ_STEP))  # one buffer, filled again and again
         try:
+            path.parent.mkdir(parents=True, exist_ok=True)
             with partial.open("wb") as out:
                 while count := fill(stream, buffer):
                     out.write(buffer[:count])
                 out.flush()
                 os.fsync(out.fileno())
             os.replace(partial, path)
+        except OSError as error:
+            # A read-only or full disk: the store is unavailable, as an object store that refuses is.
+            raise StorageUnavailable(f"the directory refused the file ({error.strerror or error})") from error
         finally:
-            partial.unlink(missing_ok=True)
+            with suppress(OSError):
+                partial.unlink(missing_ok=True)
 
     def open(self, key: str, *, length: int | None = None) -> AbstractContextManager[BinaryIO]:
         """The file, opened for reading (``length`` is only a hint here: callers read what they need)."""

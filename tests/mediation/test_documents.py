@@ -312,3 +312,22 @@ def test_in_shuttle_only_mode_parties_share_documents_only_in_their_caucus(app, 
                            channel="caucus:customer").status_code == 201
     mediator = browser(app, session, world, "mediator")
     assert mediator.upload(world["case"], samples.pdf(10_000), "Agenda.pdf").status_code == 201
+
+
+def test_an_upload_to_a_read_only_store_is_503_with_retry_after_and_keeps_nothing(app, session, world, monkeypatch):
+    import errno
+    import os
+
+    def read_only(fd: int) -> None:
+        raise OSError(errno.EROFS, "Read-only file system")
+
+    insurer = browser(app, session, world, "insurer_agent")
+    monkeypatch.setattr(os, "fsync", read_only)
+    response = insurer.upload(world["case"], samples.pdf(), "a.pdf")
+    assert response.status_code == 503, response.get_data(as_text=True)
+    assert response.headers["Retry-After"].isdigit()
+    assert response.get_json()["error"]["code"] == "storage_unavailable"
+    assert counts(session) == (0, 0)
+    assert stored_files(app) == []
+    monkeypatch.undo()
+    assert insurer.upload(world["case"], samples.pdf(), "a.pdf").status_code == 201

@@ -7,6 +7,7 @@ connected over WebSocket with their session cookie. Nothing here is timed; waits
 
 from __future__ import annotations
 
+import time
 import uuid
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -16,6 +17,8 @@ import pytest
 import requests
 import socketio
 
+from bench.rooms.seed import World
+from bench.rooms.signin import sign_in_with_password
 from tests.conftest import worker_id
 from tests.databases import scratch_database
 from tests.live import ServeProcess, free_port, server_environment
@@ -33,10 +36,11 @@ from tests.mediation.live_room import (
 class Live:
     """The module's server, its database and the three people's cookies."""
 
-    def __init__(self, server: ServeProcess, db_url: str, case: str, cookies: dict[str, str]) -> None:
+    def __init__(self, server: ServeProcess, db_url: str, world: World, cookies: dict[str, str]) -> None:
         self.server = server
         self.db_url = db_url
-        self.case = case
+        self.world = world
+        self.case = world.rooms[0].case
         self.cookies = cookies
 
     def client(self, role: str, **options: Any) -> LiveClient:
@@ -54,7 +58,7 @@ def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Live]:
         world = seed_world(env, tmp)
         server = ServeProcess("odr", tmp, env, port).start()
         try:
-            yield Live(server, db_url, world.rooms[0].case, cookies_of(server.base_url, db_url, world))
+            yield Live(server, db_url, world, cookies_of(server.base_url, db_url, world))
         finally:
             server.stop()
 
@@ -191,3 +195,28 @@ def test_a_flood_is_refused_with_a_clear_error_and_only_what_was_accepted_is_sto
     assert len(accepted) >= 20, acks
     assert refused and {a["error"]["code"] for a in refused} == {"rate_limited"}
     assert stored_messages(live.db_url, live.case) == before + len(accepted)
+
+
+def test_an_event_after_signing_out_elsewhere_is_answered_before_the_connection_ends(live: Live) -> None:
+    agent = live.world.rooms[0].agent
+    cookie = sign_in_with_password(live.server.base_url, live.world.tenant, agent, live.world.password)
+    client = LiveClient(live.server.base_url, cookie).connect()
+    try:
+        client.join(live.case)
+        with requests.Session() as browser:  # the same session, signed out in a browser tab
+            browser.cookies.set("odr_session", cookie, domain="127.0.0.1", path="/")
+            home = browser.get(f"{live.server.base_url}/t/{live.world.tenant}/", timeout=30).text
+            token = home.split('name="csrf-token" content="', 1)[1].split('"', 1)[0]
+            signed_out = browser.post(f"{live.server.base_url}/t/{live.world.tenant}/sign-out",
+                                      data={"csrf_token": token}, allow_redirects=False, timeout=30)
+            assert signed_out.status_code == 303
+        cid = uuid.uuid4().hex
+        ack = client.send(live.case, "Still there?", cid=cid)
+        assert ack["error"]["code"] == "unauthenticated", ack
+        deadline = time.monotonic() + WAIT
+        while client.sio.connected and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert not client.sio.connected
+    finally:
+        client.close()
+    assert stored_messages(live.db_url, live.case, client_id=cid) == 0

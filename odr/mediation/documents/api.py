@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import unquote
 
-from flask import Response, abort, jsonify, request, url_for
+from flask import abort, jsonify, request, url_for
 from flask.views import MethodView
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
@@ -28,7 +28,6 @@ from odr.mediation.documents.schemas import (
 )
 from odr.mediation.documents.tasks import scanner, storage
 from odr.mediation.documents.views import LinkGone, file_url
-from odr.platform.errors import json_error
 from odr.platform.extensions import db
 from odr.platform.handlers import service_call
 from odr.platform.permissions import require
@@ -63,13 +62,6 @@ def _streamed_body(endpoint: str | None, values: dict[str, Any] | None) -> None:
 
 
 blp.url_value_preprocessor(_streamed_body)
-
-
-@blp.errorhandler(services.StorageBusy)
-def _storage_busy(error: services.StorageBusy) -> Response:
-    response = json_error(error.status, error.code, error.message, error.fields)
-    response.headers["Retry-After"] = str(error.retry_after)
-    return response
 
 
 def _upload_parameters() -> dict[str, Any]:

@@ -24,7 +24,7 @@ from odr.mediation.documents import kinds
 from odr.mediation.documents.models import Document, DocumentStatus
 from odr.mediation.documents.policy import may_see
 from odr.platform.db import utcnow
-from odr.platform.errors import Conflict, NotFound, ServiceError, ValidationFailed, public_key
+from odr.platform.errors import Conflict, NotFound, Unavailable, ValidationFailed, public_key
 from odr.platform.permissions import require
 from odr.storage import Storage, StorageUnavailable
 from odr.storage.base import AppUrl
@@ -51,10 +51,9 @@ class TooLarge(DocumentRefused):
     code = "too_large"
 
 
-class StorageBusy(ServiceError):
+class StorageBusy(Unavailable):
     """The store is unavailable after retries; nothing was kept, and the same request may be tried again."""
 
-    status = 503
     code = "storage_unavailable"
     retry_after = 30
 
