@@ -6,6 +6,7 @@ Every input is validated by one marshmallow schema; ``load`` turns a refusal int
 
 from __future__ import annotations
 
+import unicodedata
 from typing import Any
 
 from email_validator import EmailNotValidError, validate_email
@@ -25,6 +26,29 @@ class Email(fields.String):
         except EmailNotValidError as exc:
             raise ValidationError(str(_l("Enter a valid e-mail address, like name@example.com."))) from exc
         return checked.normalized.lower()
+
+
+# Characters that change how text reads without being seen. The bidirectional embeddings, overrides and
+# isolates reorder what follows them (an "invoice\u202efdp.exe" reads as "invoiceexe.pdf"); controls,
+# lone surrogates and line or paragraph separators have no place in any text. Names go further and lose
+# every invisible character (zero-width, format, private use); messages keep those, which joined emoji
+# and some scripts need.
+_DIRECTION_TRICKS = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+_NEVER = frozenset({"Cc", "Cs", "Zl", "Zp"})
+_UNSEEN = _NEVER | {"Cf", "Co"}
+
+
+def without_tricks(text: str, *, keep: str = "", strict: bool = False) -> str:
+    """``text`` without direction tricks, controls (but those in ``keep``), lone surrogates and line or
+    paragraph separators; ``strict`` drops every other invisible character too (for names)."""
+    dropped = _UNSEEN if strict else _NEVER
+    return "".join(ch for ch in text if ch in keep or (
+        ch not in _DIRECTION_TRICKS and unicodedata.category(ch) not in dropped))
+
+
+def shows_something(text: str) -> bool:
+    """True when ``text`` has at least one character a reader can see."""
+    return any(not ch.isspace() and unicodedata.category(ch) not in _UNSEEN for ch in text)
 
 
 class Text(fields.String):

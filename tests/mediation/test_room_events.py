@@ -218,6 +218,18 @@ def test_bad_input_gets_field_errors_and_changes_nothing(room, case, session):
     assert session.scalar(select(func.count()).select_from(CaseEvent).where(CaseEvent.case_id == case.id)) == before
 
 
+def test_a_message_of_invisible_characters_is_refused_and_direction_tricks_are_dropped(room, case, session):
+    before = session.scalar(select(func.count()).select_from(CaseEvent).where(CaseEvent.case_id == case.id))
+    for unseen in ("\x00\x01", "\u200b", "\u202e", " \u2066\u200b\u2069 \x7f"):
+        ack = room["customer"].send(case, unseen)
+        assert ack["error"]["code"] == "validation_failed", (unseen, ack)
+        assert "visible" in ack["error"]["fields"]["text"][0]
+    assert session.scalar(select(func.count()).select_from(CaseEvent).where(CaseEvent.case_id == case.id)) == before
+    ack = room["customer"].send(case, "I accept\u202e 0003 \u2067offer\u2069; family: \U0001F468\u200d\U0001F469")
+    assert ack["ok"], ack
+    assert ack["message"]["text"] == "I accept 0003 offer; family: \U0001F468\u200d\U0001F469"
+
+
 def test_a_flood_is_refused_with_a_clear_error(room, case):
     acks = [room["customer"].send(case, f"flood {n}") for n in range(40)]
     refused = [a for a in acks if "error" in a]

@@ -10,13 +10,10 @@ from flask_babel import lazy_gettext as _l
 from marshmallow import Schema, ValidationError, fields, validate
 
 from odr.mediation.documents.policy import DOCUMENT_CHANNELS
-from odr.platform.schemas import BaseSchema
+from odr.platform.schemas import BaseSchema, without_tricks
 
 MAX_NAME = 200
 SHA256 = re.compile(r"^[0-9a-f]{64}$")
-# Characters that change how a name is shown without being seen: bidirectional overrides and
-# isolates (an "invoice\u202efdp.exe" reads as "invoiceexe.pdf"), zero-width characters, controls.
-_INVISIBLE = {"Cc", "Cf", "Co", "Cs", "Zl", "Zp"}
 
 
 def display_name(raw: str) -> str:
@@ -27,8 +24,7 @@ def display_name(raw: str) -> str:
     """
     name = unicodedata.normalize("NFC", raw)
     name = re.split(r"[/\\]", name)[-1]
-    name = "".join(" " if unicodedata.category(ch) in {"Zs"} else ch for ch in name
-                   if unicodedata.category(ch) not in _INVISIBLE)
+    name = "".join(" " if unicodedata.category(ch) == "Zs" else ch for ch in without_tricks(name, strict=True))
     name = re.sub(r"\s+", " ", name).strip().lstrip(".").strip()
     if len(name) > MAX_NAME:
         stem, dot, ext = name.rpartition(".")

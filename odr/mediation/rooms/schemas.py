@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
@@ -10,11 +9,9 @@ from marshmallow import ValidationError, fields, validate
 
 from odr.mediation.core.events import CAUCUS_CUSTOMER, CAUCUS_INSURER, JOINT, STAFF
 from odr.mediation.rooms.models import MAX_TEXT
-from odr.platform.schemas import BaseSchema, Text, required
+from odr.platform.schemas import BaseSchema, Text, required, shows_something, without_tricks
 
 ROOM_CHANNELS = (JOINT, CAUCUS_INSURER, CAUCUS_CUSTOMER, STAFF)
-# Control characters other than tab and line feed have no place in a message.
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
 
 
 class MessageText(Text):
@@ -22,7 +19,10 @@ class MessageText(Text):
 
     def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> str:
         text = super()._deserialize(value, attr, data, **kwargs).replace("\r\n", "\n").replace("\r", "\n")
-        text = _CONTROL.sub("", text)
+        # Tab and line feed are the only controls a message keeps; direction tricks are dropped as in names.
+        text = without_tricks(text, keep="\t\n").strip()
+        if not shows_something(text):
+            raise ValidationError(str(_l("Write something that can be read: this message has no visible text.")))
         if len(text) > MAX_TEXT:
             raise ValidationError(str(_l("A message can be at most %(limit)s characters long; this one has "
                                          "%(length)s.", limit=f"{MAX_TEXT:,}", length=f"{len(text):,}")))
