@@ -61,6 +61,21 @@ class Text(fields.String):
         return text
 
 
+# The largest integer a database column holds (BIGINT, and SQLite's INTEGER): a number past it is no
+# sequence number, size or page anyone has, and the database would refuse it with an error of its own.
+MAX_INTEGER = 2**63 - 1
+
+
+class Integer(fields.Integer):
+    """An integer, refused in plain words when past what a database column holds (every schema's integer)."""
+
+    def _validated(self, value: Any) -> int:
+        number = super()._validated(value)
+        if number is not None and not -MAX_INTEGER <= number <= MAX_INTEGER:
+            raise ValidationError(str(_l("This number is too large.")))
+        return number
+
+
 def required() -> dict[str, Any]:
     """A required field: missing or null is refused in plain words."""
     return {

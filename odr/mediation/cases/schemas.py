@@ -27,7 +27,7 @@ from odr.mediation.core.models import (
     Side,
 )
 from odr.mediation.core.states import CaseState
-from odr.platform.schemas import BaseSchema, Email, Text, required
+from odr.platform.schemas import BaseSchema, Email, Integer, Text, required, without_tricks
 
 MAX_AMOUNT_MINOR = 10**12  # ten billion in major units: anything above is a typing error
 CURRENCIES = frozenset(list_currencies())
@@ -183,7 +183,7 @@ class CaseFilterSchema(BaseSchema):
     """A case list's filters, search and page, as the query string carries them."""
 
     state = fields.List(fields.String(), load_default=list)
-    tier = fields.Integer(
+    tier = Integer(
         load_default=None, allow_none=True,
         validate=validate.Range(min=1, max=4, error=_l("Choose a tier from 1 to 4.")),
         error_messages={"invalid": _l("Choose a tier from 1 to 4.")},
@@ -194,7 +194,7 @@ class CaseFilterSchema(BaseSchema):
     mediator = fields.String(load_default=None, allow_none=True)
     q = fields.String(load_default=None, allow_none=True,
                       validate=validate.Length(max=100, error=_l("Use at most %(n)s characters.", n=100)))
-    page = fields.Integer(
+    page = Integer(
         load_default=1, validate=validate.Range(min=1, max=100_000, error=_l("Choose a page from 1 on.")),
         error_messages={"invalid": _l("Choose a page from 1 on.")},
     )
@@ -216,7 +216,8 @@ class CaseFilterSchema(BaseSchema):
     @post_load
     def _tidy(self, data: dict[str, Any], **kwargs: Any) -> dict[str, Any]:
         data["state"] = [CaseState(item) for item in data.get("state") or []]
-        data["q"] = (data.get("q") or "").strip() or None
+        # A search for controls (a NUL byte) or direction tricks is a search for what is left.
+        data["q"] = without_tricks(data.get("q") or "").strip() or None
         return data
 
 
@@ -257,11 +258,11 @@ class CaseSummaryOut(Schema):
     id = fields.UUID(attribute="public_id")
     reference = fields.String()
     state = fields.Enum(CaseState, by_value=True)
-    tier = fields.Integer()
+    tier = Integer()
     service = fields.Enum(ServiceKind, by_value=True)
     insurer = fields.Nested(InsurerOut, attribute="organisation")
     customer_name = fields.String()
-    amount_minor = fields.Integer()
+    amount_minor = Integer()
     currency = fields.String()
     amount = fields.Function(_amount, metadata={"description": "The amount in major units, as a decimal string"})
     mediator = fields.Nested(PersonOut, allow_none=True)
@@ -315,7 +316,7 @@ class CasePageOut(Schema):
     """One page of a case list."""
 
     items = fields.List(fields.Nested(CaseSummaryOut))
-    total = fields.Integer(metadata={"description": "Cases matching the filters, on every page"})
-    page = fields.Integer()
-    pages = fields.Integer()
-    page_size = fields.Integer()
+    total = Integer(metadata={"description": "Cases matching the filters, on every page"})
+    page = Integer()
+    pages = Integer()
+    page_size = Integer()

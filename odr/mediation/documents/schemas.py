@@ -10,7 +10,7 @@ from flask_babel import lazy_gettext as _l
 from marshmallow import Schema, ValidationError, fields, validate
 
 from odr.mediation.documents.policy import DOCUMENT_CHANNELS
-from odr.platform.schemas import BaseSchema, without_tricks
+from odr.platform.schemas import BaseSchema, Integer, without_tricks
 
 MAX_NAME = 200
 SHA256 = re.compile(r"^[0-9a-f]{64}$")
@@ -60,7 +60,7 @@ class UploadSchema(BaseSchema):
 class DirectUploadSchema(UploadSchema):
     """A browser's upload straight to the store: what it announces before sending the bytes."""
 
-    size = fields.Integer(required=True, strict=True, validate=validate.Range(min=1),
+    size = Integer(required=True, strict=True, validate=validate.Range(min=1),
                           error_messages={"required": _l("This field is required.")})
     sha256 = fields.String(required=True, validate=validate.Regexp(
         SHA256, error=_l("Give the SHA-256 of the file as 64 lower-case hexadecimal digits.")))
@@ -90,9 +90,9 @@ class DocumentOut(Schema):
     channel = fields.String()
     name = fields.String(attribute="file_name")
     content_type = fields.String()
-    size = fields.Integer()
+    size = Integer()
     sha256 = fields.String()
-    version = fields.Integer()
+    version = Integer()
     status = fields.Function(lambda d: d.status.value)
     uploaded_by = fields.String(attribute="uploader_label")
     created_at = fields.DateTime()
@@ -106,4 +106,4 @@ class DirectUploadOut(Schema):
     method = fields.String()
     headers = fields.Dict(keys=fields.String(), values=fields.String())
     token = fields.String()
-    expires_in = fields.Integer()
+    expires_in = Integer()

@@ -9,7 +9,7 @@ from marshmallow import ValidationError, fields, validate
 
 from odr.mediation.core.events import CAUCUS_CUSTOMER, CAUCUS_INSURER, JOINT, STAFF
 from odr.mediation.rooms.models import MAX_TEXT
-from odr.platform.schemas import BaseSchema, Text, required, shows_something, without_tricks
+from odr.platform.schemas import BaseSchema, Integer, Text, required, shows_something, without_tricks
 
 ROOM_CHANNELS = (JOINT, CAUCUS_INSURER, CAUCUS_CUSTOMER, STAFF)
 
@@ -56,8 +56,8 @@ class SendSchema(CaseRef):
 class SyncSchema(CaseRef):
     """Everything after a sequence number."""
 
-    after = fields.Integer(load_default=0, validate=validate.Range(min=0))
-    limit = fields.Integer(load_default=500, validate=validate.Range(min=1, max=500))
+    after = Integer(load_default=0, validate=validate.Range(min=0))
+    limit = Integer(load_default=500, validate=validate.Range(min=1, max=500))
 
 
 class ChannelEventSchema(CaseRef):
@@ -70,19 +70,19 @@ class ReadSchema(CaseRef):
     """Read up to a sequence number in a channel."""
 
     channel = Channel(**required())
-    seq = fields.Integer(validate=validate.Range(min=0), **required())
+    seq = Integer(validate=validate.Range(min=0), **required())
 
 
 class RetractSchema(CaseRef):
     """Take back one's own message."""
 
-    seq = fields.Integer(validate=validate.Range(min=1), **required())
+    seq = Integer(validate=validate.Range(min=1), **required())
 
 
 class CarrySchema(CaseRef):
     """Carry a message to another channel."""
 
-    seq = fields.Integer(validate=validate.Range(min=1), **required())
+    seq = Integer(validate=validate.Range(min=1), **required())
     to = Channel(**required())
 
 
