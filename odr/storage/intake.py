@@ -3,10 +3,10 @@
 ``Intake`` wraps the incoming bytes. ``inspect()`` reads the first 64 KiB and refuses a type that is
 not allowed or does not match the name before anything is stored. Then the store reads it like a
 file, best with ``readinto`` into a buffer of its own: every chunk is counted (past the limit:
-refused at once), hashed with SHA-256 and, for SVG, searched for active content. At the end it
-refuses an empty file, an SVG with a script, and bytes that differ from an announced size or
-SHA-256. A refusal raised while the store reads makes the store abandon the object, so nothing
-refused is ever kept.
+refused at once) and hashed with SHA-256. At the end it refuses bytes that differ from an announced
+size or SHA-256. An SVG is refused whatever its name: an image that can carry a program, which no
+search for scripts tells apart from a harmless one (``types.py``). A refusal raised while the store
+reads makes the store abandon the object, so nothing refused is ever kept.
 
 The bytes are copied once on their way through here (from the request into the store's buffer,
 by ``readinto``) and hashed once; the source is asked for at most ``READ_STEP`` at a time.
@@ -19,10 +19,9 @@ from dataclasses import dataclass
 from typing import Any, BinaryIO
 
 from odr.storage.base import READ_STEP, read_into
-from odr.storage.types import SVG, SVG_ACTIVE, allowed_extensions, category_of, detect, extension
+from odr.storage.types import SVG, allowed_extensions, category_of, detect, extension
 
 HEAD_BYTES = 64 * 1024
-OVERLAP = 256  # so a pattern split across two chunks is still found
 
 
 class Refused(Exception):
@@ -60,8 +59,6 @@ class Intake:
         self._size = 0
         self._head = b""
         self._pending = b""
-        self._tail = b""
-        self._active = False
         self._done = False
         self.content_type = ""
         self.category = ""
@@ -73,21 +70,13 @@ class Intake:
         return chunk
 
     def _account(self, chunk: bytes | memoryview) -> None:
-        """Count, check the limits of, hash and (SVG, or type not known yet) search the bytes just read."""
+        """Count, check the limits of and hash the bytes just read."""
         self._size += len(chunk)
         if self._size > self.max_bytes:
             raise Refused("too_large", max_bytes=self.max_bytes)
         if self.expected_size is not None and self._size > self.expected_size:
             raise Refused("size_mismatch", expected=self.expected_size)
         self._hash.update(chunk)
-        if self.content_type == SVG or not self.content_type:
-            self._watch(bytes(chunk))
-
-    def _watch(self, chunk: bytes) -> None:
-        window = self._tail + chunk
-        if SVG_ACTIVE.search(window):
-            self._active = True
-        self._tail = window[-OVERLAP:]
 
     def inspect(self) -> Intake:
         """Read the first bytes and refuse a type that is not allowed or not what the name says."""
@@ -107,9 +96,10 @@ class Intake:
         detected = detect(self._head)
         self.content_type = detected
         if self.categories is None:
-            self._active = False
             return self
         ext = extension(self.name)
+        if detected == SVG or ext == "svg":
+            raise Refused("svg_refused", extension=ext, detected=detected)
         allowed = allowed_extensions(self.categories)
         if ext not in allowed:
             category = category_of(ext)
@@ -120,8 +110,6 @@ class Intake:
                 raise Refused("type_mismatch", extension=ext, detected=detected)
             raise Refused("type_not_allowed", extension=ext, detected=detected)
         self.category = category_of(ext) or ""
-        if detected != SVG:
-            self._active = False  # only SVG is searched for scripts
         return self
 
     def readinto(self, buffer: bytearray | memoryview) -> int:
@@ -165,8 +153,6 @@ class Intake:
 
     def _finish(self) -> None:
         self._done = True
-        if self.content_type == SVG and self._active:
-            raise Refused("active_content")
         if self.expected_size is not None and self._size != self.expected_size:
             raise Refused("size_mismatch", expected=self.expected_size)
         if self.expected_sha256 is not None and self._hash.hexdigest() != self.expected_sha256:

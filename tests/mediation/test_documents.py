@@ -90,8 +90,8 @@ def test_refusals_change_nothing_and_keep_no_bytes(app, session, world):
     cases = [
         (samples.pdf(100_001), "one-byte-over.pdf", 413, "too_large"),
         (samples.HTML, "invoice.pdf", 400, "document_refused"),
-        (samples.SVG_SCRIPT, "drawing.svg", 400, "document_refused"),
-        (samples.SVG_HANDLER, "drawing.svg", 400, "document_refused"),
+        *[(svg, "drawing.svg", 400, "document_refused") for svg in samples.SVGS.values()],
+        (samples.SVG_ENTITY_LINK, "photo.png", 400, "document_refused"),
         (samples.exe(), "statement.docx", 400, "document_refused"),
         (samples.exe(), "invoice\u202efdp.exe", 400, "document_refused"),
         (samples.bare_zip(), "evidence.zip", 400, "document_refused"),

@@ -57,5 +57,12 @@ SVG_CLEAN = SVG_OPEN + b'><rect width="10" height="10"/></svg>'
 # The script comes after the first 64 KiB: found while streaming, not by the first look.
 SVG_SCRIPT = SVG_OPEN + b"><rect/>" + b" " * 70000 + b"<script>alert(document.cookie)</script></svg>"
 SVG_HANDLER = SVG_OPEN + b' onload="alert(1)"><rect/></svg>'
+# Two that passed a search for scripts: an entity-encoded "javascript:" link, and CSS that loads from elsewhere.
+SVG_ENTITY_LINK = SVG_OPEN + b' xmlns:xlink="http://www.w3.org/1999/xlink"><a href="&#106;avascript:alert(1)">' \
+    b'<rect width="10" height="10"/></a></svg>'
+SVG_CSS = SVG_OPEN + b'><style>@import "https://tracker.example/a.css"; rect { fill: url(https://tracker.example/p) }' \
+    b'</style><rect width="10" height="10"/></svg>'
+SVGS = {"clean": SVG_CLEAN, "script": SVG_SCRIPT, "handler": SVG_HANDLER, "entity_link": SVG_ENTITY_LINK,
+        "css": SVG_CSS}
 TEXT = "Grüße aus Köln: the claim letter, as text.\n".encode()
 EICAR_FILE = EICAR

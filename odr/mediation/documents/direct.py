@@ -24,7 +24,6 @@ from odr.platform.permissions import require
 from odr.storage import Storage, StorageUnavailable
 from odr.storage.base import AppUrl
 from odr.storage.intake import HEAD_BYTES, Intake, Received, Refused
-from odr.storage.types import SVG
 from odr.tenants.models import User
 
 UPLOAD_SECONDS = 3600  # a direct upload must be sent and completed within the hour
@@ -110,14 +109,8 @@ def verify_stored(storage: Storage, plan: UploadPlan) -> Received:
                             expected_size=None if trusted else plan.size,
                             expected_sha256=None if trusted else plan.sha256)
             intake.inspect()
-            if trusted and intake.content_type != SVG:
+            if trusted:
                 return Received(plan.size, plan.sha256, intake.content_type, intake.category)
-            if trusted:  # an SVG is searched whole for scripts
-                with storage.open(plan.key) as whole:
-                    intake = Intake(whole, name=plan.file_name, max_bytes=plan.max_bytes,
-                                    categories=plan.categories)
-                    intake.inspect()
-                    return intake.drain()
             return intake.drain()
     except Refused as refused:
         delete_quietly(storage, plan.key)

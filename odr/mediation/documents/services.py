@@ -84,7 +84,8 @@ def _refusal_message(refused: Refused) -> str:
                                "are refused)."),
         "type_mismatch": _l("The file's content does not match its name's ending .%(ext)s.",
                             ext=p.get("extension", "")),
-        "active_content": _l("The image contains a script or a link to elsewhere, so it is refused."),
+        "svg_refused": _l("SVG drawings cannot be shared here, as they can carry programs. Send a photo (JPEG or "
+                          "PNG) or a PDF instead."),
         "size_mismatch": _l("The file that arrived is not the size announced."),
         "checksum_mismatch": _l("The file that arrived is not the file announced (its SHA-256 differs)."),
     }
