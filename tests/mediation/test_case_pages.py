@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
 from odr.mediation.cases import services
@@ -239,6 +239,24 @@ def test_assigning_an_unknown_mediator_is_a_field_error(app, client, session, te
     response = post_page(client, tenant, f"/cases/{case.public_id}/mediator", {"assign-mediator_id": "nobody"})
     assert response.status_code == 400
     assert field_error(html_of(response), "assign-mediator_id") == "Error: Choose one of the mediators listed."
+
+
+def test_assigning_the_mediator_already_assigned_changes_nothing_and_says_so(app, client, session, tenant, scoped):
+    from odr.mediation.core.events import CaseEvent
+    from odr.tenants.notifications.models import Notification
+
+    mediator = scoped["mediator"]
+    case = accept(app, session, scoped["case_manager"], refer(app, session, scoped["insurer_agent"]), mediator)
+    events = session.scalar(select(func.count()).select_from(CaseEvent).where(CaseEvent.case_id == case.id))
+    told = session.scalar(select(func.count()).select_from(Notification).where(Notification.user_id == mediator.id))
+    sign_in(client, tenant, scoped["case_manager"])
+    response = post_page(client, tenant, f"/cases/{case.public_id}/mediator",
+                         {"assign-mediator_id": str(mediator.public_id)})
+    assert response.status_code == 409
+    assert f"{mediator.full_name} is already the mediator of this case; nothing was changed." in html_of(response)
+    assert session.scalar(select(func.count()).select_from(CaseEvent).where(CaseEvent.case_id == case.id)) == events
+    assert session.scalar(select(func.count()).select_from(Notification).where(
+        Notification.user_id == mediator.id)) == told
 
 
 def test_the_least_loaded_mediator_is_suggested(app, client, session, tenant, scoped):

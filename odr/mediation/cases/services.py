@@ -259,13 +259,16 @@ def assign_mediator(session: Session, actor: User, case: Case, mediator_public_i
         User.role == Role.MEDIATOR, User.is_active.is_(True)))
     if mediator is None:
         raise ValidationFailed.on_fields({"mediator_id": [str(_l("Choose one of the mediators listed."))]})
+    if case.mediator_id == mediator.id:
+        raise Conflict(str(_l("%(name)s is already the mediator of this case; nothing was changed.",
+                              name=mediator.full_name)))
     previous = case.mediator
     case.mediator_id = mediator.id
     session.flush()
     session.refresh(case, ["mediator"])
     append_event(session, case, kinds.MEDIATOR_ASSIGNED, actor=actor,
                  payload={"mediator": mediator.full_name, "previous": previous.full_name if previous else None},
-                 live={"access_lost": [previous.id] if previous and previous.id != mediator.id else []})
+                 live={"access_lost": [previous.id] if previous else []})
     tenant = _tenant(session, actor)
     notify(session, tenant, [mediator], kind="case.assigned",
            title=str(_l("You mediate case %(ref)s", ref=case.reference)), link=deadlines.case_path(tenant, case))
