@@ -1,5 +1,11 @@
 """The WSGI entry point: ``app = create_app()`` for any WSGI server."""
 
-from odr.app import create_app
+import sys
 
-app = create_app()
+from odr.app import create_app
+from odr.platform.config import ConfigError
+
+try:
+    app = create_app()
+except ConfigError as error:  # one line naming the setting, not a traceback (as ``odr`` does)
+    sys.exit(f"odr: configuration error: {error}")

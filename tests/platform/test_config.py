@@ -115,3 +115,26 @@ def test_development_keeps_an_explicit_secret_key(tmp_path):
     )
     assert settings.secret_key == GOOD_KEY
     assert not (tmp_path / "secret_key").exists()
+
+
+@pytest.mark.parametrize(("variables", "setting"), [
+    ({"ODR_SECRET_KEY": None}, "ODR_SECRET_KEY"),
+    ({"ODR_DATABASE_URL": "sqlite:////var/lib/odr/odr.sqlite3"}, "ODR_DATABASE_URL"),
+    ({"ODR_PORT": "eighty"}, "ODR_PORT"),
+], ids=["no-key", "sqlite", "port"])
+@pytest.mark.parametrize("command", [["serve"], ["worker"], ["db", "upgrade"]], ids=" ".join)
+def test_a_bad_configuration_stops_a_command_with_one_line_naming_the_setting(tmp_path, variables, setting, command):
+    import os
+    import subprocess
+
+    from tests.live import odr_command
+
+    environ = {key: value for key, value in os.environ.items() if not key.startswith("ODR_")}
+    environ.update(production(ODR_INSTANCE_PATH=str(tmp_path), **variables))
+    environ = {key: value for key, value in environ.items() if value is not None}
+    done = subprocess.run([*odr_command(), *command], env=environ, cwd=tmp_path, capture_output=True, text=True,
+                          timeout=120, check=False)
+    assert done.returncode == 78, done.stderr
+    lines = done.stderr.strip().splitlines()
+    assert len(lines) == 1 and "Traceback" not in done.stderr, done.stderr
+    assert lines[0].startswith("odr: configuration error: ") and setting in lines[0]
