@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import secrets
 from datetime import date, timedelta
 from typing import Any
 
@@ -28,10 +29,16 @@ CUSTOMER = ("customer@example.com", "Chris Customer")
 
 
 @click.command()
+@click.option("--force", is_flag=True,
+              help="Load the demo in production too, with a random password for each demo user, printed once")
 @with_appcontext
-def demo() -> None:
+def demo(force: bool) -> None:
     """Load demo data (idempotent) and print how to sign in."""
     settings = current_app.config["ODR"]
+    if settings.production and not force:
+        raise click.ClickException(
+            "odr demo adds users whose password is published; in production add --force, which gives each "
+            "new demo user a random password, printed once")
     session = db.session
     tenant = session.scalar(select(Tenant).where(Tenant.slug == TENANT["slug"]))
     if tenant is None:
@@ -41,13 +48,7 @@ def demo() -> None:
         session.add(Organisation(tenant_id=tenant.id, name=INSURER, contact_email="complaints@northwind.example",
                                  reference_prefix="NW"))
         session.flush()
-    for email, name, role in PEOPLE:
-        if session.scalar(select(User).where(User.email == email)) is None:
-            services.create_user(session, tenant, {
-                "email": email, "full_name": name, "role": role.value, "password": PASSWORD,
-                "organisation": INSURER if role is Role.INSURER_AGENT else None,
-            })
-    session.flush()
+    passwords = _people(session, tenant, random_passwords=settings.production)
     # The case first: opening it invites the customer, and the invitation below (the one printed)
     # replaces that one, so the printed link is the one that works.
     reference = _demo_case(session, tenant, settings.base_url)
@@ -60,12 +61,40 @@ def demo() -> None:
         )
         link = services.invitation_url(settings.base_url, tenant, token)
     session.commit()
+    _print_sign_in(settings.base_url.rstrip("/"), tenant, passwords, reference, link)
 
-    base = settings.base_url.rstrip("/")
+
+def _people(session: Any, tenant: Tenant, *, random_passwords: bool) -> dict[str, str | None]:
+    """Create the demo's staff and agent who are missing; each one's password when created now, else None.
+
+    In production each gets a random password (the published one would be an open door).
+    """
+    passwords: dict[str, str | None] = {}
+    for email, name, role in PEOPLE:
+        passwords[email] = None
+        if session.scalar(select(User).where(User.email == email)) is None:
+            password = secrets.token_urlsafe(15) if random_passwords else PASSWORD
+            services.create_user(session, tenant, {
+                "email": email, "full_name": name, "role": role.value, "password": password,
+                "organisation": INSURER if role is Role.INSURER_AGENT else None,
+            })
+            passwords[email] = password
+    session.flush()
+    return passwords
+
+
+def _print_sign_in(base: str, tenant: Tenant, passwords: dict[str, str | None], reference: str,
+                   link: str | None) -> None:
     click.echo(f"\n{tenant.name}: {base}/t/{tenant.slug}/")
-    click.echo(f"Sign in at {base}/t/{tenant.slug}/sign-in with password {PASSWORD!r}:")
-    for email, _name, role in PEOPLE:
-        click.echo(f"  {role.value:<14} {email}")
+    if all(password in (None, PASSWORD) for password in passwords.values()):
+        click.echo(f"Sign in at {base}/t/{tenant.slug}/sign-in with password {PASSWORD!r}:")
+        for email, _name, role in PEOPLE:
+            click.echo(f"  {role.value:<14} {email}")
+    else:
+        click.echo(f"Sign in at {base}/t/{tenant.slug}/sign-in; each password is shown this once:")
+        for email, _name, role in PEOPLE:
+            shown = passwords[email] or "(created before; its password is unchanged)"
+            click.echo(f"  {role.value:<14} {email:<28} {shown}")
     click.echo(f"Case {reference} is open in mediation, with a room to talk in.")
     if link:
         click.echo(f"  customer       {CUSTOMER[0]}: no password; open the invitation link\n    {link}")

@@ -252,3 +252,28 @@ def test_demo_twice_is_idempotent_and_prints_how_to_sign_in(cli, session):
     ).all()
     assert [i.state for i in sorted(invitations, key=lambda i: i.id)] == ["revoked", "revoked", "pending"]
     assert "is open in mediation" in second.output
+
+
+def test_demo_in_production_is_refused_without_force_and_with_it_has_random_passwords(app, cli, session, monkeypatch):
+    from dataclasses import replace
+
+    from odr.app.demo import PASSWORD
+
+    monkeypatch.setitem(app.config, "ODR", replace(app.config["ODR"], env="production"))
+    refused = app.test_cli_runner().invoke(args=["demo"])
+    assert refused.exit_code != 0
+    assert "--force" in refused.output and "published" in refused.output
+    assert count(session, Tenant, slug="harbour") == 0
+    forced = cli("demo", "--force")
+    assert forced.exit_code == 0, forced.output
+    assert PASSWORD not in forced.output
+    shown = dict(re.findall(r"^\s+\S+\s+(\S+@\S+)\s+(\S{20})$", forced.output, re.MULTILINE))
+    assert set(shown) == {"admin@harbour.example", "cases@harbour.example", "mediator@harbour.example",
+                          "agent@northwind.example"}
+    assert len(set(shown.values())) == 4
+    set_tenant(session, None)
+    for email, password in shown.items():
+        user = session.scalars(select(User).where(User.email == email).execution_options(all_tenants=True)).one()
+        assert verify_password(user.password_hash, password) and not verify_password(user.password_hash, PASSWORD)
+    again = cli("demo", "--force")
+    assert not set(shown.values()) & set(again.output.split())  # printed once: a second run shows none of them
