@@ -166,12 +166,12 @@ def _retry_after(error: HTTPException) -> int | None:
     asks the limiter for the limit that was hit and counts the same way it does.
     """
     value = error.get_response().headers.get("Retry-After")
-    if value and value.isdigit():
-        return int(value)
+    own = int(value) if value and value.isdigit() else None  # a refusal that knows its wait (per account)
     hit = limiter.current_limit
     if hit is None:
-        return None
-    return max(1, int(hit.reset_at - time.time()))
+        return own
+    # Flask-Limiter then puts the later of the two in the header: the page says the same.
+    return max(own or 0, max(1, int(hit.reset_at - time.time())))
 
 
 def handle_http(error: HTTPException) -> Any:

@@ -7,13 +7,14 @@ from typing import Any
 
 from flask import g, redirect, render_template, request, url_for
 from flask_login import current_user
+from werkzeug.exceptions import TooManyRequests
 from werkzeug.wrappers import Response
 
 from odr.platform.errors import ValidationFailed
 from odr.platform.extensions import db, limiter
 from odr.platform.handlers import render_form, service_call, settings
-from odr.tenants import auth, services
-from odr.tenants.services import InvalidLink
+from odr.tenants import auth, services, signin_limits
+from odr.tenants.services import InvalidCredentials, InvalidLink
 from odr.tenants.web import bp
 
 
@@ -35,14 +36,20 @@ def sign_in() -> Any:
             return redirect(next_path)
         return render_form("tenants/sign_in.html", form={}, next=next_path)
     form = request.form.to_dict()
+    email = str(form.get("email", ""))
+    if wait := signin_limits.wait_before_attempt(g.tenant.id, email):
+        raise TooManyRequests(retry_after=wait)
     try:
         user = services.authenticate(db.session, g.tenant, form)
     except ValidationFailed as error:
         db.session.rollback()
+        if isinstance(error, InvalidCredentials):
+            signin_limits.record_failure(g.tenant.id, email)
         form.pop("password", None)
         return render_form("tenants/sign_in.html", error=error, form=form, next=next_path)
     auth.sign_in(user)
     db.session.commit()
+    signin_limits.record_success(g.tenant.id, email)
     return redirect(next_path, code=303)
 
 
