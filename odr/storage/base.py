@@ -79,6 +79,7 @@ class SignedTarget:
     inline: bool = False
     size: int = 0
     sha256: str = ""
+    owner: str = ""  # for uploads: who asked for the link, the only one who may use it
 
 
 class Storage(ABC):
@@ -117,8 +118,12 @@ class Storage(ABC):
 
     @abstractmethod
     def upload_url(self, key: str, *, size: int, sha256: str, content_type: str, expires_in: int,
-                   app_url: AppUrl) -> SignedUpload:
-        """A signed request that stores ``size`` bytes with the SHA-256 ``sha256`` under ``key``."""
+                   app_url: AppUrl, owner: str = "") -> SignedUpload:
+        """A signed request that stores ``size`` bytes with the SHA-256 ``sha256`` under ``key``.
+
+        ``owner`` names who asked, where the backend serves the request itself (the local one signs it
+        into the link, and its caller lets no one else use it).
+        """
 
     def resolve(self, token: str, *, purpose: str) -> SignedTarget:
         """Verify a token of this backend's own signed links (only the local backend issues any)."""

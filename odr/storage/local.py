@@ -129,10 +129,10 @@ class LocalStorage(Storage):
         return app_url(token)
 
     def upload_url(self, key: str, *, size: int, sha256: str, content_type: str, expires_in: int,
-                   app_url: AppUrl) -> SignedUpload:
-        """An application URL that takes the announced bytes through the server."""
+                   app_url: AppUrl, owner: str = "") -> SignedUpload:
+        """An application URL that takes the announced bytes through the server, signed for ``owner``."""
         token = self._sign({"p": "upload", "k": checked_key(key), "s": size, "h": sha256, "t": content_type,
-                            "e": expires_in})
+                            "e": expires_in, "o": owner})
         return SignedUpload(app_url(token), "PUT", {"Content-Type": "application/octet-stream"})
 
     def resolve(self, token: str, *, purpose: str) -> SignedTarget:
@@ -155,4 +155,5 @@ class LocalStorage(Storage):
             inline=bool(payload.get("i")),
             size=int(payload.get("s", 0)),
             sha256=payload.get("h", ""),
+            owner=str(payload.get("o", "")),
         )

@@ -275,8 +275,11 @@ class S3Storage(Storage):
         )
 
     def upload_url(self, key: str, *, size: int, sha256: str, content_type: str, expires_in: int,
-                   app_url: AppUrl) -> SignedUpload:
-        """A presigned PUT that S3 accepts only with the announced SHA-256 (and so the announced bytes)."""
+                   app_url: AppUrl, owner: str = "") -> SignedUpload:
+        """A presigned PUT that S3 accepts only with the announced SHA-256 (and so the announced bytes).
+
+        (``owner`` is not S3's to check: only the uploader's completion token makes the bytes a document.)
+        """
         checksum = base64.b64encode(bytes.fromhex(sha256)).decode()
         url = self.client.generate_presigned_url(
             "put_object",

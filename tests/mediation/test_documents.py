@@ -261,6 +261,9 @@ def test_a_direct_upload_goes_through_the_server_on_the_local_store(app, session
     assert counts(session)[0] == 0  # nothing is visible before completion
     early = insurer.post_json(f"/cases/{world['case'].public_id}/documents/direct/complete", {"token": plan["token"]})
     assert early.status_code == 400
+    colleague = Browser(app.test_client(), session, world["tenant"], world["people"]["mediator"])
+    borrowed = colleague.client.put(plan["url"], data=data, headers={**plan["headers"], "X-CSRFToken": colleague.token})
+    assert borrowed.status_code == 404 and stored_files(app) == []  # the link is the insurer's alone
     tampered = insurer.client.put(plan["url"], data=data[:-1] + b"!",
                                   headers={**plan["headers"], "X-CSRFToken": insurer.token})
     assert tampered.status_code == 400 and stored_files(app) == []

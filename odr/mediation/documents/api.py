@@ -164,7 +164,7 @@ class SignedUpload(MethodView):
         limits = services.limits_of(g.tenant)
         db.session.commit()
         try:
-            direct.receive_signed(storage(), token, request.stream, max_bytes=limits.max_bytes)
+            direct.receive_signed(storage(), current_user, token, request.stream, max_bytes=limits.max_bytes)
         except LinkExpired:
             raise LinkGone(_("This upload link has expired; start the upload again.")) from None
         except LinkInvalid:

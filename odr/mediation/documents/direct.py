@@ -22,7 +22,7 @@ from odr.mediation.documents.uploads import UploadPlan, finish_upload, plan_uplo
 from odr.platform.errors import ValidationFailed
 from odr.platform.permissions import require
 from odr.storage import Storage, StorageUnavailable
-from odr.storage.base import AppUrl
+from odr.storage.base import AppUrl, LinkInvalid
 from odr.storage.intake import HEAD_BYTES, Intake, Received, Refused
 from odr.tenants.models import User
 
@@ -49,7 +49,8 @@ def start_direct_upload(session: Session, actor: User, case: Case, values: dict[
         raise refused_error(Refused("too_large", max_bytes=plan.max_bytes))
     plan = UploadPlan(**{**asdict(plan), "size": values["size"], "sha256": values["sha256"]})
     upload = storage.upload_url(plan.key, size=values["size"], sha256=values["sha256"],
-                                content_type="application/octet-stream", expires_in=UPLOAD_SECONDS, app_url=app_url)
+                                content_type="application/octet-stream", expires_in=UPLOAD_SECONDS, app_url=app_url,
+                                owner=str(actor.public_id))
     token = _signer(secret).dumps(asdict(plan))
     return {"url": upload.url, "method": upload.method, "headers": upload.headers, "token": token,
             "expires_in": UPLOAD_SECONDS}
@@ -119,9 +120,12 @@ def verify_stored(storage: Storage, plan: UploadPlan) -> Received:
         raise storage_busy() from error
 
 
-def receive_signed(storage: Storage, token: str, stream: BinaryIO, *, max_bytes: int) -> None:
-    """Take the bytes of a local backend's signed upload: exactly the announced size and SHA-256."""
+def receive_signed(storage: Storage, actor: User, token: str, stream: BinaryIO, *, max_bytes: int) -> None:
+    """Take the bytes of a local backend's signed upload from the user who asked for it: exactly the
+    announced size and SHA-256. Anyone else holding the link is refused as if it were not valid."""
     target = storage.resolve(token, purpose="upload")
+    if target.owner != str(actor.public_id):
+        raise LinkInvalid("the upload link is another user's")
     intake = Intake(stream, name="", max_bytes=max_bytes, categories=None, expected_size=target.size,
                     expected_sha256=target.sha256)
     try:
