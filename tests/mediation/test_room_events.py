@@ -190,6 +190,18 @@ def test_send_before_join_is_refused(app, session, tenant, people, case):
     assert ack["error"]["code"] == "conflict"
 
 
+def test_a_case_id_in_another_form_names_the_same_room_in_every_event(app, session, tenant, people, case):
+    customer = participant(app, session, tenant, people["customer"])
+    for form in (case.public_id.hex, str(case.public_id).upper(), f"{{{case.public_id}}}"):
+        joined = customer.emit("join", case=form)
+        assert joined["ok"] and joined["case"] == str(case.public_id), joined
+        sent = customer.emit("send", case=form, channel="joint", client_id=client_id(), text=f"Written as {form}")
+        assert sent["ok"], sent
+        assert customer.emit("sync", case=form, after=0)["ok"]
+        assert customer.emit("read", case=form, channel="joint", seq=sent["seq"])["ok"]
+        assert customer.emit("leave", case=form)["ok"]
+
+
 def test_a_case_one_is_not_part_of_is_not_found(app, session, tenant, people, case):
     set_tenant(session, tenant.id)
     stranger = factories.user(session, tenant, people["customer"].role)

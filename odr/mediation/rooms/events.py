@@ -8,6 +8,7 @@ A socket must ``join`` a case before anything else there, and every event checks
 from __future__ import annotations
 
 import threading
+import uuid
 from typing import Any
 
 from flask import request
@@ -41,6 +42,16 @@ def _sid() -> str:
     return request.sid  # type: ignore[attr-defined, no-any-return]
 
 
+def _case_key(data: dict[str, Any]) -> str:
+    """The case id of the event in its one canonical form (``join`` accepts any form of a UUID, and the
+    seat it takes is kept under this one)."""
+    raw = str(data.get("case") or "")
+    try:
+        return str(uuid.UUID(raw))
+    except ValueError:
+        return raw  # no case: refused as not joined
+
+
 def _held(key: str) -> Seat:
     with _joined_lock:
         seat = _joined.get(_sid(), {}).get(key)
@@ -62,7 +73,7 @@ def _case(data: dict[str, Any]) -> Case:
     Access is judged again on every event; a socket whose user lost access to the case, or to one
     of its channels, leaves those rooms here, so broadcasts stop reaching it.
     """
-    key = str(data.get("case") or "")
+    key = _case_key(data)
     held = _held(key)
     try:
         case = services.room_case(db.session, current_user, key)
@@ -80,7 +91,7 @@ def _case(data: dict[str, Any]) -> Case:
 
 def _seat(data: dict[str, Any]) -> Seat:
     """The socket's seat in the case named by the event, kept from earlier events (``seats.py``)."""
-    key = str(data.get("case") or "")
+    key = _case_key(data)
     seat = _held(key)
     if seat.held_by(current_user):
         return seat
