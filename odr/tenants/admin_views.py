@@ -17,6 +17,7 @@ from odr.platform.extensions import db
 from odr.platform.handlers import render_form, service_call, settings
 from odr.platform.permissions import require
 from odr.platform.schemas import clean_form, load
+from odr.tenants import organisations as insurers
 from odr.tenants import services
 from odr.tenants.models import Invitation, InvitationPurpose, Organisation, Role, User
 from odr.tenants.schemas import InvitationSchema, OrganisationSchema
@@ -180,7 +181,7 @@ def organisation_create() -> Any:
     form = clean_form(request.form.to_dict())
     try:
         organisation = service_call(
-            services.create_organisation, db.session, current_user, load(OrganisationSchema(), form)
+            insurers.create_organisation, db.session, current_user, load(OrganisationSchema(), form)
         )
     except ValidationFailed as error:
         return render_form(
@@ -205,7 +206,7 @@ def organisation_edit(public_id: str) -> Any:
         return render_form("tenants/admin/organisation_edit.html", organisation=organisation, form=form)
     form = clean_form(request.form.to_dict())
     try:
-        service_call(services.update_organisation, db.session, current_user, organisation, form)
+        service_call(insurers.update_organisation, db.session, current_user, organisation, form)
     except ValidationFailed as error:
         return render_form(
             "tenants/admin/organisation_edit.html", error=error, organisation=organisation, form=form
