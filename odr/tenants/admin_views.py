@@ -79,9 +79,12 @@ def _invitation_page(**context: Any) -> Any:
         .limit(200)
     ).all()
     context.setdefault("form", {})
+    # Someone who has an account already is not invited again (the service would refuse it).
+    members = set(db.session.scalars(select(User.email).where(User.email.in_({row.email for row in rows}))))
     return render_form(
         "tenants/admin/invitations.html",
         invitations=rows,
+        members=members,
         role_options=[(role.value, role_label(role)) for role in Role],
         organisation_options=[(o.public_id, o.name) for o in _organisations()],
         **context,
