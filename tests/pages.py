@@ -19,18 +19,20 @@ OPTIONAL_END = frozenset({"p", "li", "dt", "dd", "option", "optgroup", "tr", "td
                           "tfoot", "colgroup", "caption", "rt", "rp"})
 INTEGER_ATTRIBUTES = frozenset({"maxlength", "minlength", "rows", "cols", "size", "tabindex", "colspan",
                                 "rowspan", "span", "start"})
-_UNQUOTED = re.compile(r"""\s([\w:-]+)=(?!["'])([^\s>]*)""")
+# One attribute of a raw start tag: its name, then a double-quoted, single-quoted or unquoted value.
+_ATTRIBUTE = re.compile(r"""\s*([^\s/>="']+)(?:\s*=\s*("[^"]*"|'[^']*'|[^\s>]*))?""")
+FOREIGN = frozenset({"svg", "math"})  # inside these, <path/> and the like are allowed
 
 
 class StrictHTML(HTMLParser):
     """Collect the parse and conformance errors of one page."""
 
-    def __init__(self) -> None:
+    def __init__(self, *, fragment: bool = False) -> None:
         super().__init__(convert_charrefs=True)
         self.problems: list[str] = []
         self.open: list[str] = []
         self.ids: set[str] = set()
-        self.saw_doctype = False
+        self.saw_doctype = fragment  # a fragment (a panel the page fetches) has no doctype of its own
 
     def _problem(self, text: str) -> None:
         line, column = self.getpos()
@@ -54,9 +56,9 @@ class StrictHTML(HTMLParser):
         self.open.append(tag)
 
     def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        """``<br/>``: allowed on void elements only."""
+        """``<br/>``: allowed on void elements, and on any element inside SVG or MathML."""
         self._check_attributes(tag, attrs, self.get_starttag_text() or "")
-        if tag not in VOID:
+        if tag not in VOID and not FOREIGN & set(self.open):
             self._problem(f"self-closing syntax on the non-void element <{tag}/>")
 
     def handle_endtag(self, tag: str) -> None:
@@ -88,7 +90,7 @@ class StrictHTML(HTMLParser):
                 self.ids.add(value)
             if name in INTEGER_ATTRIBUTES and value is not None and not re.fullmatch(r"-?\d+", value.strip()):
                 self._problem(f'<{tag} {name}="{value}">: {name} must be a whole number')
-        for name, value in _UNQUOTED.findall(raw):
+        for name, value in _unquoted_values(raw):
             if re.search(r"""["'<=`]|&#34;|&quot;|&#39;""", value):
                 self._problem(f"<{tag}>: the unquoted value of {name} holds a quote or markup: {value}")
 
@@ -100,9 +102,26 @@ class StrictHTML(HTMLParser):
             self._problem(f"still open at the end: {', '.join(left)}")
 
 
-def html_problems(html: str) -> list[str]:
-    """The parse and conformance errors of ``html``; empty when it is clean."""
-    checker = StrictHTML()
+def _unquoted_values(raw: str) -> list[tuple[str, str]]:
+    """The attributes of the raw start tag ``raw`` that are given without quotes, with their values."""
+    body = re.sub(r"^<[^\s/>]+", "", raw).rstrip(">").rstrip("/")
+    found, at = [], 0
+    while at < len(body):
+        match = _ATTRIBUTE.match(body, at)
+        if not match or match.end() == at:
+            at += 1
+            continue
+        name, value = match.group(1), match.group(2)
+        if value and value[0] not in "\"'":
+            found.append((name, value))
+        at = match.end()
+    return found
+
+
+def html_problems(html: str, *, fragment: bool = False) -> list[str]:
+    """The parse and conformance errors of ``html`` (a whole page, or a ``fragment`` of one); empty when
+    it is clean."""
+    checker = StrictHTML(fragment=fragment)
     checker.feed(html)
     checker.close()
     return checker.problems
