@@ -10,6 +10,7 @@ belongs (``maxlength=&#34;120&#34;``), and a number attribute that is no number.
 from __future__ import annotations
 
 import re
+from html import unescape
 from html.parser import HTMLParser
 
 VOID = frozenset({"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source", "track",
@@ -135,6 +136,6 @@ def error_summary(html: str) -> list[tuple[str | None, str]]:
     entries = []
     for item in re.findall(r"<li>(.*?)</li>", match.group(1), re.S):
         link = re.search(r'href="#([^"]+)"', item)
-        text = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", "", item)).strip()
+        text = unescape(re.sub(r"\s+", " ", re.sub(r"<[^>]+>", "", item)).strip())
         entries.append((link.group(1) if link else None, text))
     return entries
