@@ -36,6 +36,8 @@ class FormErrors(dict[str, list[str]]):
 def render_form(template: str, *, error: ServiceError | None = None, status: int = 200, **context: Any) -> Any:
     """Render a form page; a refused submission comes back with its field messages, as 400.
 
+    ``page_url`` in the context is the page's own address, for a form that posts elsewhere.
+
     With messages, the page is drawn twice: the first time the fields record their labels, the
     second time the summary above them names and links each field.
     """
@@ -45,6 +47,11 @@ def render_form(template: str, *, error: ServiceError | None = None, status: int
         context.setdefault("message", error.message)
     errors = FormErrors(context.get("errors") or {})
     context["errors"] = errors
+    # A form that posts to an address of its own (``/screening/accept``) comes back there; the page
+    # tells the browser its own address (``page_url``), so that the address bar, a reload or a
+    # bookmark shows the page and not a URL that only takes a POST.
+    if request.method != "POST" or context.get("page_url") == request.path:
+        context["page_url"] = None
     body = render_template(template, **context)
     if errors:
         body = render_template(template, **context)

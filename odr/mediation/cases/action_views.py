@@ -64,6 +64,7 @@ def render_screening(case: Case, *, action: str | None = None, error: ServiceErr
         "deciding": case.state in {CaseState.REFERRED, CaseState.SCREENING},
         "action": action,
         "form": form or {},
+        "page_url": url_for("cases.screening", public_id=case.public_id),
     }
     if error is None:
         return render_form("cases/screening.html", **context)
