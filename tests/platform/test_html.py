@@ -7,7 +7,7 @@ import pytest
 
 from tests.mailbox import sign_in_as
 from tests.mediation.case_helpers import form_token
-from tests.pages import html_problems
+from tests.pages import error_summary, html_problems
 from tests.platform import test_routes
 from tests.platform.routes import ROLES, TABLE, requests_of
 
@@ -28,7 +28,7 @@ def _html_pages(client, tenant, section: str, targets: dict) -> dict[tuple[str, 
         path, body = requests[endpoint]
         response = client.get(path) if method == "GET" else client.post(path, data={"csrf_token": token, **body})
         if response.mimetype == "text/html" and response.status_code not in (301, 302, 303):
-            pages[(method, path)] = response.get_data(as_text=True)
+            pages[(method, endpoint)] = response.get_data(as_text=True)
     return pages
 
 
@@ -42,6 +42,20 @@ def test_every_page_parses_without_an_error(app, session, section_world, section
     problems = {key: found for key, html in pages.items()
                 if (found := html_problems(html, fragment="<html" not in html[:200]))}
     assert problems == {}
+    unnamed = {key: entries for key, html in pages.items() if section not in UNLABELLED and key not in ELSEWHERE
+               if (entries := [entry for entry in error_summary(html) if not _names_its_field(html, *entry)])}
+    assert unnamed == {}
+
+
+# The room draws its composer by hand and does not give its label to the summary yet.
+UNLABELLED = {"rooms"}
+# The matrix's case is open, so its page no longer has the rejection form whose refusal it shows.
+ELSEWHERE = {("POST", "cases.screening_reject")}
+
+
+def _names_its_field(html: str, target: str | None, text: str) -> bool:
+    """A summary entry is "<label>: <message>" and links to an element of the page."""
+    return target is not None and ": " in text and f'id="{target}"' in html
 
 
 def test_the_public_pages_parse_without_an_error(app, tenant):
