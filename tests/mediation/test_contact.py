@@ -239,6 +239,11 @@ def test_the_record_page_keeps_what_was_typed_when_refused(client, session, tena
     html = refused.get_data(as_text=True)
     assert "This date is in the future." in html and "She accepts the offer" in html
     assert error_summary(html) == [("received_on", "Received on: This date is in the future.")]
+    # A date out of range is said together with the other fields' messages.
+    both = client.post(path, data={"csrf_token": token, **_said(tenant, received_on=tomorrow, summary=" ")})
+    assert dict(error_summary(both.get_data(as_text=True))) == {
+        "received_on": "Received on: This date is in the future.",
+        "summary": "What they said: This field is required."}
     session.expire_all()
     assert session.get(type(deadline), deadline.id).status is DeadlineStatus.OPEN
 
