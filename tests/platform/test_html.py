@@ -5,6 +5,9 @@ from __future__ import annotations
 
 import pytest
 
+from odr.platform.tenancy import set_tenant
+from tests import factories
+from tests.conftest import csrf_token
 from tests.mailbox import sign_in_as
 from tests.mediation.case_helpers import form_token
 from tests.pages import error_summary, html_problems
@@ -58,12 +61,27 @@ def _names_its_field(html: str, target: str | None, text: str) -> bool:
     return target is not None and ": " in text and f'id="{target}"' in html
 
 
-def test_the_public_pages_parse_without_an_error(app, tenant):
+def test_the_public_pages_parse_without_an_error(app, session, tenant, people):
+    with app.app_context():
+        set_tenant(session, tenant.id)
+        _invitation, token = factories.invitation(session, people["admin"])
+        session.commit()
     client = app.test_client()
-    for path in ("/", f"/t/{tenant.slug}/sign-in", f"/t/{tenant.slug}/sign-in-link", f"/t/{tenant.slug}/nowhere"):
-        response = client.get(path)
-        assert response.mimetype == "text/html", path
-        assert html_problems(response.get_data(as_text=True)) == [], path
+    base = f"/t/{tenant.slug}"
+    pages = {path: client.get(path) for path in ("/", f"{base}/sign-in", f"{base}/sign-in-link", f"{base}/nowhere",
+                                                  f"{base}/links/{token}", f"{base}/links/not-a-token")}
+    pages["refused sign-in"] = client.post(f"{base}/sign-in", data={
+        "csrf_token": csrf_token(client, f"{base}/sign-in"), "email": "nobody", "password": ""})
+    pages["refused password"] = client.post(f"{base}/links/{token}", data={
+        "csrf_token": csrf_token(client, f"{base}/links/{token}"), "password": "short", "password_confirm": "x"})
+    for name, response in pages.items():
+        assert response.mimetype == "text/html", name
+        html = response.get_data(as_text=True)
+        assert html_problems(html) == [], name
+        assert all(_names_its_field(html, *entry) for entry in error_summary(html)), (name, error_summary(html))
+    assert [target for target, _text in error_summary(pages["refused password"].get_data(as_text=True))] == [
+        "password", "password_confirm"]
+    assert "email" in dict(error_summary(pages["refused sign-in"].get_data(as_text=True)))
 
 
 @pytest.mark.parametrize(
