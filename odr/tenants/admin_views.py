@@ -111,7 +111,7 @@ def invitation_create() -> Any:
             services.create_invitation,
             db.session,
             current_user,
-            load(InvitationSchema(), form),
+            services.load_invitation(db.session, current_user, form),
             base_url=settings().base_url,
             lifetime=timedelta(days=g.tenant.policy.get("invitation_days", settings().invitation_days)),
         )

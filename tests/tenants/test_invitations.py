@@ -244,3 +244,11 @@ def test_a_short_password_that_differs_hears_both(admin_client, guest, session, 
     html = response.get_data(as_text=True)
     assert 'id="password-error"' in html and "Use at least 10 characters." in html
     assert 'id="password_confirm-error"' in html and "The two passwords differ." in html
+
+
+def test_an_address_in_use_is_said_with_the_other_messages(admin_client, session, tenant, people):
+    response = invite(admin_client, tenant, full_name="", email=people["mediator"].email.upper(), role="")
+    html = response.get_data(as_text=True)
+    for field, message in (("email", "Someone in this tenant already uses this e-mail address."),
+                           ("full_name", "This field is required."), ("role", "This field is required.")):
+        assert re.search(rf'id="{field}-error">[^<]*<span[^>]*>[^<]*</span>\s*{re.escape(message)}', html), field
