@@ -44,7 +44,8 @@ def test_opening_a_post_only_address_is_a_page_of_the_tenant(app, client, sessio
     response = client.get(f"/t/{tenant.slug}/cases/{case.public_id}/screening/accept")
     assert response.status_code == 405
     html = html_of(response)
-    assert f"<title>Not allowed · {tenant.name}</title>" in html
+    assert f"<title>This page cannot be opened directly · {tenant.name}</title>" in html
+    assert f'<a href="/t/{tenant.slug}/cases/{case.public_id}/screening">Go back to the page</a>' in html
     assert f'class="brand" href="/t/{tenant.slug}/">{tenant.name}</a>' in html
     assert re.search(r'<nav class="site-nav"[^>]*>.*?>Dashboard</a>', html, re.S)  # the tenant's navigation
     assert f'href="/t/{tenant.slug}/">Go to the start page' in html
@@ -55,3 +56,12 @@ def test_an_unknown_address_of_a_tenant_is_its_page_and_of_no_tenant_stays_plain
     assert f"<title>Page not found · {tenant.name}</title>" in html
     html = html_of(client.get("/t/no-such-provider/cases"))
     assert "<title>Page not found · odr</title>" in html
+
+
+def test_a_post_only_address_of_no_page_still_leads_to_the_start(client, tenant, people):
+    sign_in(client, tenant, people["admin"])
+    response = client.get(f"/t/{tenant.slug}/sign-out")
+    assert response.status_code == 405
+    html = html_of(response)
+    assert f'<a href="/t/{tenant.slug}/">Go back to the page</a>' in html  # the dashboard is the page above
+    assert f"· {tenant.name}</title>" in html
