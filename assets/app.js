@@ -3,6 +3,12 @@ import { startRoom } from "./room.js";
 
 document.documentElement.classList.add("js");
 
+// A refused form that posted to an address of its own shows the page's address instead.
+const pageUrl = document.querySelector('meta[name="page-url"]');
+if (pageUrl && window.history.replaceState) {
+  window.history.replaceState(window.history.state, "", pageUrl.content + window.location.hash);
+}
+
 document.addEventListener("submit", (event) => {
   const form = event.target;
   const question = form.getAttribute("data-confirm");

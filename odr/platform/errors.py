@@ -7,7 +7,7 @@ import time
 import uuid
 from typing import Any
 
-from flask import Flask, Response, g, jsonify, render_template, request
+from flask import Flask, Response, current_app, g, jsonify, render_template, request
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext
 from flask_wtf.csrf import CSRFError
@@ -196,8 +196,29 @@ def handle_http(error: HTTPException) -> Any:
                               retry_after=retry)
         headers = {"Retry-After": str(retry)} if retry else {}
         return body, 429, headers
+    if status == 405 and request.method == "GET":
+        # The address of a form's POST, opened or reloaded: point to the page the form was on.
+        return _page(405, _("This page cannot be opened directly"),
+                     _("This address only receives a form when it is sent. Go back to the page the form is on."),
+                     back=_page_above(request.path))
     titles = {404: _("Page not found"), 403: _("Not allowed"), 405: _("Not allowed")}
     return _page(status, titles.get(status, _("Something went wrong")), str(default_message))
+
+
+def _page_above(path: str) -> str | None:
+    """The nearest address above ``path`` that shows a page (``/cases/1/screening`` above
+    ``/cases/1/screening/accept``), or None."""
+    adapter = current_app.url_map.bind("", script_name=request.script_root or None)
+    parts = path.rstrip("/").split("/")
+    while len(parts) > 1:
+        parts.pop()
+        for candidate in dict.fromkeys(("/".join(parts) or "/", "/".join(parts) + "/")):
+            try:
+                adapter.match(candidate, method="GET")
+            except HTTPException:  # no page there, or only with a slash at the end
+                continue
+            return request.script_root + candidate
+    return None
 
 
 def _webargs_fields(error: HTTPException) -> dict[str, Any]:

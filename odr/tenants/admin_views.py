@@ -17,6 +17,7 @@ from odr.platform.extensions import db
 from odr.platform.handlers import render_form, service_call, settings
 from odr.platform.permissions import require
 from odr.platform.schemas import clean_form, load
+from odr.tenants import organisations as insurers
 from odr.tenants import services
 from odr.tenants.models import Invitation, InvitationPurpose, Organisation, Role, User
 from odr.tenants.schemas import InvitationSchema, OrganisationSchema
@@ -78,9 +79,12 @@ def _invitation_page(**context: Any) -> Any:
         .limit(200)
     ).all()
     context.setdefault("form", {})
+    # Someone who has an account already is not invited again (the service would refuse it).
+    members = set(db.session.scalars(select(User.email).where(User.email.in_({row.email for row in rows}))))
     return render_form(
         "tenants/admin/invitations.html",
         invitations=rows,
+        members=members,
         role_options=[(role.value, role_label(role)) for role in Role],
         organisation_options=[(o.public_id, o.name) for o in _organisations()],
         **context,
@@ -107,7 +111,7 @@ def invitation_create() -> Any:
             services.create_invitation,
             db.session,
             current_user,
-            load(InvitationSchema(), form),
+            services.load_invitation(db.session, current_user, form),
             base_url=settings().base_url,
             lifetime=timedelta(days=g.tenant.policy.get("invitation_days", settings().invitation_days)),
         )
@@ -180,7 +184,7 @@ def organisation_create() -> Any:
     form = clean_form(request.form.to_dict())
     try:
         organisation = service_call(
-            services.create_organisation, db.session, current_user, load(OrganisationSchema(), form)
+            insurers.create_organisation, db.session, current_user, load(OrganisationSchema(), form)
         )
     except ValidationFailed as error:
         return render_form(
@@ -205,7 +209,7 @@ def organisation_edit(public_id: str) -> Any:
         return render_form("tenants/admin/organisation_edit.html", organisation=organisation, form=form)
     form = clean_form(request.form.to_dict())
     try:
-        service_call(services.update_organisation, db.session, current_user, organisation, form)
+        service_call(insurers.update_organisation, db.session, current_user, organisation, form)
     except ValidationFailed as error:
         return render_form(
             "tenants/admin/organisation_edit.html", error=error, organisation=organisation, form=form

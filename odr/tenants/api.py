@@ -14,6 +14,7 @@ from sqlalchemy import select
 from odr.platform.extensions import db
 from odr.platform.handlers import service_call, settings
 from odr.platform.permissions import require
+from odr.tenants import organisations as insurers
 from odr.tenants import services
 from odr.tenants.models import Invitation, InvitationPurpose, Organisation, User
 from odr.tenants.schemas import (
@@ -76,7 +77,7 @@ class Organisations(MethodView):
     @blp.response(201, OrganisationOut)
     def post(self, values: dict[str, Any]) -> Organisation:
         """Register an insurer."""
-        return service_call(services.create_organisation, db.session, current_user, values)
+        return service_call(insurers.create_organisation, db.session, current_user, values)
 
 
 @blp.route("/invitations")

@@ -68,7 +68,8 @@ class Organisation(TenantScoped, PublicIdMixin, TimestampMixin, Base):
     """An insurer registered with a tenant."""
 
     __tablename__ = "organisations"
-    __table_args__ = (UniqueConstraint("tenant_id", "name"),)
+    # A prefix starts the insurer's own references, so two insurers of a tenant never share one.
+    __table_args__ = (UniqueConstraint("tenant_id", "name"), UniqueConstraint("tenant_id", "reference_prefix"))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(200))

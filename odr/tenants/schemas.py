@@ -7,7 +7,7 @@ from typing import Any
 from zoneinfo import available_timezones
 
 from flask_babel import lazy_gettext as _l
-from marshmallow import Schema, ValidationError, fields, post_load, validate, validates
+from marshmallow import Schema, ValidationError, fields, post_load, validate, validates, validates_schema
 
 from odr.platform.schemas import BaseSchema, Email, Text, at_most, required_text
 from odr.tenants.models import Role
@@ -41,11 +41,14 @@ class PasswordSchema(BaseSchema):
     )
     password_confirm = fields.String(**required_text())
 
-    @post_load
-    def _match(self, data: dict[str, Any], **kwargs: Any) -> dict[str, Any]:
-        if data["password"] != data["password_confirm"]:
+    # Cross-field rules run even when a field failed, so that every message shows at once.
+    @validates_schema(skip_on_field_errors=False, pass_original=True)
+    def _match(self, data: dict[str, Any], original: Any, **kwargs: Any) -> None:
+        # Compared as typed, so that a password too short still hears that the two differ.
+        typed = original if isinstance(original, dict) else {}
+        password, confirm = typed.get("password"), typed.get("password_confirm")
+        if password and confirm and password != confirm:
             raise ValidationError({"password_confirm": [str(_l("The two passwords differ."))]})
-        return data
 
 
 class InvitationSchema(BaseSchema):
@@ -63,10 +66,16 @@ class InvitationSchema(BaseSchema):
         load_default=None, allow_none=True, error_messages={"invalid_uuid": _l("Choose an organisation.")}
     )
 
-    @post_load
-    def _agent_needs_organisation(self, data: dict[str, Any], **kwargs: Any) -> dict[str, Any]:
-        if data["role"] is Role.INSURER_AGENT and data.get("organisation_id") is None:
+    # Runs even when another field failed, so that every message shows at once.
+    @validates_schema(skip_on_field_errors=False, pass_original=True)
+    def _agent_needs_organisation(self, data: dict[str, Any], original: Any, **kwargs: Any) -> None:
+        # A malformed organisation id has its own message already; this one says that none is chosen.
+        chosen = isinstance(original, dict) and original.get("organisation_id") not in (None, "")
+        if data.get("role") is Role.INSURER_AGENT and data.get("organisation_id") is None and not chosen:
             raise ValidationError({"organisation_id": [str(_l("An insurer agent needs an organisation."))]})
+
+    @post_load
+    def _only_agents_belong(self, data: dict[str, Any], **kwargs: Any) -> dict[str, Any]:
         if data["role"] is not Role.INSURER_AGENT:
             data["organisation_id"] = None
         return data
@@ -119,13 +128,20 @@ class UserSchema(InvitationSchema):
     )
     organisation = fields.String(load_default=None, allow_none=True)
 
+    @validates_schema(skip_on_field_errors=False, pass_original=True)
+    def _agent_needs_organisation(self, data: dict[str, Any], original: Any, **kwargs: Any) -> None:
+        role = data.get("role")
+        errors: dict[str, list[str]] = {}
+        if role is Role.INSURER_AGENT and not (data.get("organisation") or data.get("organisation_id")):
+            errors["organisation"] = [str(_l("An insurer agent needs an organisation."))]
+        if role is not None and role.needs_password and not data.get("password"):
+            errors["password"] = [str(_l("Staff and agents need a password."))]
+        if errors:
+            raise ValidationError(errors)
+
     @post_load
-    def _agent_needs_organisation(self, data: dict[str, Any], **kwargs: Any) -> dict[str, Any]:
-        if data["role"] is Role.INSURER_AGENT and not (data.get("organisation") or data.get("organisation_id")):
-            raise ValidationError({"organisation": [str(_l("An insurer agent needs an organisation."))]})
-        if data["role"].needs_password and not data.get("password"):
-            raise ValidationError({"password": [str(_l("Staff and agents need a password."))]})
-        return data
+    def _only_agents_belong(self, data: dict[str, Any], **kwargs: Any) -> dict[str, Any]:
+        return data  # a user made on the command line keeps the organisation it was given
 
 
 # Output schemas (the REST API) ---------------------------------------------------------------

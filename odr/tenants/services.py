@@ -6,7 +6,7 @@ from datetime import timedelta
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, select, update
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from odr.platform.db import utcnow
@@ -16,11 +16,11 @@ from odr.platform.schemas import load
 from odr.platform.tokens import hash_token, new_token
 from odr.tenants import emails
 from odr.tenants.models import Invitation, InvitationPurpose, Organisation, Role, Tenant, User
+from odr.tenants.organisations import organisation_by_public_id
 from odr.tenants.passwords import hash_password, needs_rehash, verify_password
 from odr.tenants.policy import DEFAULT_POLICY
 from odr.tenants.schemas import (
     InvitationSchema,
-    OrganisationSchema,
     PasswordSchema,
     SignInLinkSchema,
     SignInSchema,
@@ -71,54 +71,6 @@ def tenant_by_slug(session: Session, slug: str) -> Tenant:
     if tenant is None:
         raise NotFound(str(_l("There is no dispute resolution service at this address.")))
     return tenant
-
-
-# Organisations -------------------------------------------------------------------------------
-
-
-def create_organisation(session: Session, actor: User, values: dict[str, Any]) -> Organisation:
-    """Register an insurer organisation with the actor's tenant.
-
-    :param values: loaded by ``OrganisationSchema``: name, contact_email, reference_prefix
-    """
-    require(actor, "organisations.manage")
-    _unique_organisation_name(session, actor.tenant_id, values["name"])
-    organisation = Organisation(tenant_id=actor.tenant_id, **values)
-    session.add(organisation)
-    session.flush()
-    return organisation
-
-
-def update_organisation(session: Session, actor: User, organisation: Organisation, data: dict[str, Any]) -> None:
-    """Change an organisation's name, contact or reference prefix."""
-    require(actor, "organisations.manage", organisation)
-    values = load(OrganisationSchema(), data)
-    _unique_organisation_name(session, organisation.tenant_id, values["name"], but=organisation.id)
-    for key, value in values.items():
-        setattr(organisation, key, value)
-    session.flush()
-
-
-def _unique_organisation_name(session: Session, tenant_id: int, name: str, but: int | None = None) -> None:
-    """Refuse ``name`` if another organisation of the tenant has it, in any letter case."""
-    query = select(Organisation.id).where(
-        Organisation.tenant_id == tenant_id, func.lower(Organisation.name) == name.lower()
-    )
-    if but is not None:
-        query = query.where(Organisation.id != but)
-    taken = session.scalar(query)
-    if taken is not None:
-        raise _field_error("name", _l("An organisation with this name is already registered."))
-
-
-def organisation_by_public_id(session: Session, tenant_id: int, public_id: Any) -> Organisation:
-    """The tenant's organisation with ``public_id``, or NotFound."""
-    organisation = session.scalar(
-        select(Organisation).where(Organisation.public_id == public_id, Organisation.tenant_id == tenant_id)
-    )
-    if organisation is None:
-        raise NotFound(str(_l("No such organisation is registered.")))
-    return organisation
 
 
 # Users ---------------------------------------------------------------------------------------
@@ -175,6 +127,18 @@ def set_user_active(session: Session, actor: User, user: User, active: bool) -> 
 def invitation_url(base_url: str, tenant: Tenant, token: str) -> str:
     """The link a person opens to confirm an invitation or a sign-in."""
     return f"{base_url.rstrip('/')}/t/{tenant.slug}/links/{token}"
+
+
+def load_invitation(session: Session, actor: User, data: dict[str, Any]) -> dict[str, Any]:
+    """The invitation form's values; an address someone in the tenant uses already is said together
+    with every other field's message, not after they are fixed."""
+    try:
+        return load(InvitationSchema(), data)
+    except ValidationFailed as error:
+        email = str(data.get("email") or "").strip().lower()
+        if email and "email" not in error.fields and _email_taken(session, actor.tenant_id, email):
+            error.fields["email"] = [str(_l("Someone in this tenant already uses this e-mail address."))]
+        raise
 
 
 def invite(session: Session, actor: User, data: dict[str, Any], **options: Any) -> tuple[Invitation, str]:

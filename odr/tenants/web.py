@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
-from flask import Blueprint, abort, g
+from flask import Blueprint, abort, g, request
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
@@ -53,6 +54,25 @@ def add_slug(endpoint: str, values: dict[str, Any]) -> None:
 
 bp.url_value_preprocessor(enter_tenant)
 bp.url_defaults(add_slug)
+
+_TENANT_PATH = re.compile(r"^/t/([a-z0-9-]+)(?:/|$)")
+
+
+@bp.before_app_request
+def _enter_tenant_of_unrouted_path() -> None:
+    """A request under ``/t/<slug>/`` that matched no route (a GET of a form's POST-only address, a
+    mistyped link) still runs in its tenant, so its error page shows the tenant's name and layout."""
+    if request.routing_exception is None or g.get("tenant") is not None:
+        return
+    match = _TENANT_PATH.match(request.path)
+    if match is None:
+        return
+    try:
+        tenant = tenant_by_slug(db.session, match[1])
+    except NotFound:
+        return
+    g.tenant = tenant
+    set_tenant(db.session, tenant.id)
 
 
 @bp.app_context_processor

@@ -33,11 +33,20 @@ def test_admin_invites_an_insurer_agent_who_joins_with_a_password(
     follow(page, page.get_by_role("button", name="Send invitation"))
     summary = page.locator("[data-error-summary]")
     expect(summary).to_be_focused()
-    expect(summary.get_by_role("link", name="This field is required.")).to_have_count(3)
+    expect(summary.get_by_role("link")).to_have_count(3)
+    for label in ("Full name", "E-mail address", "Role"):  # each entry names its field
+        expect(summary.get_by_role("link", name=f"{label}: This field is required.")).to_be_visible()
 
+    # Every message comes at once: the address and the missing insurer together.
     page.get_by_label("Full name").fill("Ines Insurer")
-    page.get_by_label("E-mail address", exact=True).fill("ines.insurer@northwind.example")
+    page.get_by_label("E-mail address", exact=True).fill("ines.insurer")
     page.get_by_label("Role").select_option(label="Insurer agent")
+    follow(page, page.get_by_role("button", name="Send invitation"))
+    expect(summary.get_by_role("link", name="E-mail address: Enter a valid e-mail address")).to_be_visible()
+    summary.get_by_role("link", name="Insurer: An insurer agent needs an organisation.").click()
+    expect(page.get_by_label("Insurer")).to_be_focused()
+
+    page.get_by_label("E-mail address", exact=True).fill("ines.insurer@northwind.example")
     page.get_by_label("Insurer").select_option(label="Northwind Insurance")
     follow(page, page.get_by_role("button", name="Send invitation"))
     expect(page.get_by_role("status")).to_have_text(

@@ -29,7 +29,9 @@ def _refer_a_late_case(page: Page, *, check_width: bool = False) -> str:
     follow(page, page.get_by_role("button", name="Refer the case"))
     summary = page.locator("[data-error-summary]")
     expect(summary).to_be_focused()
-    expect(summary.get_by_role("link", name="This field is required.").first).to_be_visible()
+    # Each entry names its field and leads to it.
+    summary.get_by_role("link", name="Policy number: This field is required.").click()
+    expect(page.get_by_label("Policy number")).to_be_focused()
 
     page.get_by_label("Full name").fill("Dana Driver")
     page.get_by_label("E-mail address", exact=True).fill(CUSTOMER)
@@ -77,6 +79,9 @@ def test_a_referral_is_screened_opened_assigned_and_joined_by_the_customer(new_p
     follow(manager, manager.get_by_role("button", name="Start screening"))
     follow(manager, manager.get_by_role("button", name="Override this rule"))  # without a reason
     expect(manager.locator("[data-error-summary]")).to_be_focused()
+    # The address bar shows the screening page, not the address the form posted to: reloading or
+    # bookmarking it opens the page.
+    expect(manager).to_have_url(re.compile(r"/t/harbour/cases/[0-9a-f-]{36}/screening$"))
     manager.get_by_label("Why override this rule?").fill("The customer was abroad in hospital for five months.")
     follow(manager, manager.get_by_role("button", name="Override this rule"))
     expect(manager.locator(".rule--failed")).to_have_count(0)

@@ -23,6 +23,7 @@ from tests.mediation.case_helpers import (
     refer,
     switch_to,
 )
+from tests.pages import error_summary
 
 
 def _refs(page):
@@ -158,6 +159,11 @@ def test_a_bad_filter_is_a_field_error(client, tenant, scoped, query, field):
     assert response.status_code == 400
     html = response.get_data(as_text=True)
     assert f'id="{field}-error"' in html and f'href="#{field}"' in html
+    [(target, text)] = error_summary(html)
+    assert target == field and text.startswith(f"{FILTER_LABELS[field]}: ")  # the summary names the filter
+
+
+FILTER_LABELS = {"state": "State", "tier": "Tier", "insurer": "Insurer", "mediator": "Mediator"}
 
 
 def test_a_page_that_cannot_exist_is_explained(client, tenant, scoped):

@@ -27,6 +27,7 @@ from odr.tenants.notifications.models import Notification
 from tests import factories
 from tests.conftest import csrf_token, sign_in
 from tests.mediation.case_helpers import NOW, open_case
+from tests.pages import error_summary
 
 
 @pytest.fixture
@@ -209,6 +210,8 @@ def test_the_task_pages_log_a_call(client, session, tenant, people, silent):
     assert refused.status_code == 400
     assert "Choose one of the options offered." in refused.get_data(as_text=True) or \
         "This field is required." in refused.get_data(as_text=True)
+    [(target, text)] = error_summary(refused.get_data(as_text=True))
+    assert target == "result" and text.startswith("How did the call go?: ")
     session.expire_all()
     assert session.get(CaseTask, task.id).done_at is None
 
@@ -235,6 +238,12 @@ def test_the_record_page_keeps_what_was_typed_when_refused(client, session, tena
     assert refused.status_code == 400
     html = refused.get_data(as_text=True)
     assert "This date is in the future." in html and "She accepts the offer" in html
+    assert error_summary(html) == [("received_on", "Received on: This date is in the future.")]
+    # A date out of range is said together with the other fields' messages.
+    both = client.post(path, data={"csrf_token": token, **_said(tenant, received_on=tomorrow, summary=" ")})
+    assert dict(error_summary(both.get_data(as_text=True))) == {
+        "received_on": "Received on: This date is in the future.",
+        "summary": "What they said: This field is required."}
     session.expire_all()
     assert session.get(type(deadline), deadline.id).status is DeadlineStatus.OPEN
 

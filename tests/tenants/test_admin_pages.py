@@ -304,3 +304,16 @@ def test_the_dashboard_counts_pending_invitations(admin_client, tenant, invitati
     assert counts["pending invitation"] == 1
     assert counts["users"] == len(people)
     assert counts["insurer"] == 1
+
+
+def test_a_withdrawn_invitation_of_someone_with_an_account_is_not_offered_again(
+    admin_client, session, tenant, invitations
+):
+    withdrawn = invitations["withdrawn"]
+    factories.user(session, tenant, withdrawn.role, email=withdrawn.email)  # joined by a later invitation
+    session.commit()
+    row = row_of(page(admin_client, f"/t/{tenant.slug}/admin/invitations"), withdrawn.email)
+    assert ">Send again<" not in row
+    assert "Has an account" in row
+    expired = row_of(page(admin_client, f"/t/{tenant.slug}/admin/invitations"), "expired@example.org")
+    assert ">Send again<" in expired  # someone without an account still gets a new link

@@ -30,7 +30,7 @@ UNSAFE = {
     "filter": ("{{ case_reference|upper }}", "attributes, calls, filters"),
     "call": ("{{ lipsum() }}", "attributes, calls, filters"),
     "unknown": ("Dear {{ customer_password }}", "{{ customer_password }} is not a placeholder of this e-mail"),
-    "syntax": ("Dear {{ recipient_name ", "cannot be read"),
+    "syntax": ("Dear {{ recipient_name ", "opens a placeholder with {{ but never closes it with }}"),
 }
 
 

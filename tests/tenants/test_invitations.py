@@ -3,6 +3,8 @@ and refused with a message by the field when the form or the password is wrong."
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from sqlalchemy import func, select
 
@@ -223,3 +225,30 @@ def test_a_refused_password_keeps_the_link_usable(
     )
 
 
+
+
+def test_every_message_of_a_bad_invitation_comes_at_once(admin_client, session, tenant, people):
+    response = invite(admin_client, tenant, full_name="", email="not-an-address", role="insurer_agent")
+    assert response.status_code == 400
+    html = response.get_data(as_text=True)
+    for field, message in (("email", "Enter a valid e-mail address"), ("full_name", "This field is required."),
+                           ("organisation_id", "An insurer agent needs an organisation.")):
+        assert re.search(rf'id="{field}-error">[^<]*<span[^>]*>[^<]*</span>\s*{re.escape(message)}', html), field
+    assert session.scalar(select(func.count(Invitation.id))) == 0
+
+
+def test_a_short_password_that_differs_hears_both(admin_client, guest, session, tenant):
+    invite_mediator(admin_client, tenant)
+    link = last_link(session, "mia.mediator@example.org")
+    response = redeem(guest, link, password="short", password_confirm="shorter")
+    html = response.get_data(as_text=True)
+    assert 'id="password-error"' in html and "Use at least 10 characters." in html
+    assert 'id="password_confirm-error"' in html and "The two passwords differ." in html
+
+
+def test_an_address_in_use_is_said_with_the_other_messages(admin_client, session, tenant, people):
+    response = invite(admin_client, tenant, full_name="", email=people["mediator"].email.upper(), role="")
+    html = response.get_data(as_text=True)
+    for field, message in (("email", "Someone in this tenant already uses this e-mail address."),
+                           ("full_name", "This field is required."), ("role", "This field is required.")):
+        assert re.search(rf'id="{field}-error">[^<]*<span[^>]*>[^<]*</span>\s*{re.escape(message)}', html), field

@@ -64,6 +64,7 @@ def render_screening(case: Case, *, action: str | None = None, error: ServiceErr
         "deciding": case.state in {CaseState.REFERRED, CaseState.SCREENING},
         "action": action,
         "form": form or {},
+        "page_url": url_for("cases.screening", public_id=case.public_id),
     }
     if error is None:
         return render_form("cases/screening.html", **context)
@@ -96,9 +97,16 @@ def screening_override(public_id: str) -> Any:
     """Override a failed rule, with the reason recorded."""
     rule = request.form.get("rule", "")
     title = str(RULE_TITLES.get(rule, rule))
-    return _act(public_id, f"override-{rule}", services.override_rule,
+    return _act(public_id, f"override-{rule}", _override,
                 lambda c: _("The rule “%(rule)s” is overridden.", rule=title),
                 page=render_screening, target="cases.screening")
+
+
+def _override(session: Any, actor: Any, case: Case, form: dict[str, Any]) -> None:
+    if form.get("rule") not in RULE_TITLES:  # not a rule of the page: there is no field to show it by
+        require(actor, "cases.screen", case)
+        raise ValidationFailed(_("Choose the rule to override from the list."))
+    services.override_rule(session, actor, case, form)
 
 
 @bp.post("/cases/<public_id>/screening/accept")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import g, request
+from flask import g, request, url_for
 from flask_babel import ngettext
 from flask_login import current_user
 from sqlalchemy import select
@@ -98,6 +98,7 @@ def render_case(case: Case, *, action: str | None = None, error: ServiceError | 
         "mediators": mediator_options(case) if actions["assign"] else [],
         "action": action,
         "form": form or {},
+        "page_url": url_for("cases.show", public_id=case.public_id),
     }
     context.update(case_panels(db.session, current_user, case, next_path=request.path))
     if error is None:

@@ -96,6 +96,10 @@ class ReferralSchema(BaseSchema):
         error_messages={"invalid": _l("Enter an amount, like 1250.00."), "required": _l("This field is required.")},
     )
     currency = fields.String(**required())
+    # Ticked when the customer wants something other than money (an apology, a corrected record):
+    # only then is an amount of 0 meant, and not a slip.
+    no_money_sought = fields.Boolean(load_default=False, truthy={"1", "on", "true", "yes", True},
+                                     falsy={"0", "off", "false", "no", "", False})
     desired_outcome = Text(**required(), validate=validate.Length(max=5000))
     service = _choice(ServiceKind)
 
@@ -112,7 +116,8 @@ class ReferralSchema(BaseSchema):
         if value.upper() not in CURRENCIES or len(value) != 3:
             raise ValidationError(str(_l("Use a three-letter ISO 4217 currency code, like EUR or GBP.")))
 
-    @validates_schema
+    # The rules across fields run even when a field failed, so that the form shows every message at once.
+    @validates_schema(skip_on_field_errors=False)
     def _coherent(self, data: dict[str, Any], **kwargs: Any) -> None:
         errors: dict[str, list[str]] = {}
         complaint = data.get("complaint_date")
@@ -120,37 +125,50 @@ class ReferralSchema(BaseSchema):
         if complaint and final and final < complaint:
             errors["final_response_date"] = [str(_l("The final response cannot come before the complaint."))]
         for index, step in enumerate(data.get("escalation_steps") or []):
-            if complaint and step["step_date"] < complaint:
+            step_date = step.get("step_date") if isinstance(step, dict) else None
+            if complaint and step_date and step_date < complaint:
                 errors[f"escalation_steps.{index}.step_date"] = [
                     str(_l("An internal step cannot come before the complaint."))
                 ]
         if final and not (data.get("final_response_summary") or "").strip():
             errors["final_response_summary"] = [str(_l("Summarise the final response."))]
-        amount = data.get("amount")
-        if amount is not None:
-            if amount < 0:
-                errors["amount"] = [str(_l("The amount cannot be negative."))]
-            elif amount * 100 >= MAX_AMOUNT_MINOR:
-                errors["amount"] = [str(_l("This amount is not plausible; check it."))]
+        amount_problem = _amount_problem(data.get("amount"), data.get("currency"), data.get("no_money_sought", False))
+        if amount_problem:
+            errors["amount"] = [amount_problem]
         if errors:
             raise ValidationError(errors)
 
     @post_load
     def _to_minor_units(self, data: dict[str, Any], **kwargs: Any) -> dict[str, Any]:
         currency = data["currency"].upper()
-        precision = get_currency_precision(currency)
-        amount = data.pop("amount")
-        scaled = amount.scaleb(precision)
-        if scaled != scaled.to_integral_value():
-            raise ValidationError(
-                {"amount": [str(_l("%(currency)s has %(n)s decimal places.", currency=currency, n=precision))]}
-            )
+        data.pop("no_money_sought", None)
         data["currency"] = currency
-        data["amount_minor"] = int(scaled)
+        data["amount_minor"] = int(data.pop("amount").scaleb(get_currency_precision(currency)))
         for key in ("customer_needs", "final_response_summary", "no_final_response_reason", "customer_phone"):
             if isinstance(data.get(key), str):
                 data[key] = data[key].strip() or None
         return data
+
+
+def _amount_problem(amount: Decimal | None, currency: str | None, no_money_sought: bool) -> str | None:
+    """What is wrong with the amount in dispute, in plain words; None when nothing is."""
+    if amount is None:
+        return None
+    if amount < 0:
+        return str(_l("The amount cannot be negative."))
+    if amount * 100 >= MAX_AMOUNT_MINOR:
+        return str(_l("This amount is not plausible; check it."))
+    if amount == 0 and not no_money_sought:
+        return str(_l("Enter the amount in dispute. Enter 0 only when the customer wants something other "
+                      "than money, and then tick “No money is sought”."))
+    if amount > 0 and no_money_sought:
+        return str(_l("You ticked “No money is sought”: enter 0, or untick it."))
+    if currency and currency.upper() in CURRENCIES:
+        precision = get_currency_precision(currency.upper())
+        scaled = amount.scaleb(precision)
+        if scaled != scaled.to_integral_value():
+            return str(_l("%(currency)s has %(n)s decimal places.", currency=currency.upper(), n=precision))
+    return None
 
 
 class ReasonSchema(BaseSchema):

@@ -40,7 +40,7 @@ def refer(session: Session, actor: User, data: dict[str, Any], *, now: datetime 
         organisation, staff name the organisation with ``organisation_id``
     """
     require(actor, "cases.refer")
-    values = load(ReferralSchema(), data)
+    values = _load_referral(actor, data)
     now = now or utcnow()
     tenant = _tenant(session, actor)
     organisation = _referring_organisation(session, actor, values.pop("organisation_id"))
@@ -80,6 +80,16 @@ def refer(session: Session, actor: User, data: dict[str, Any], *, now: datetime 
     send_templated(session, tenant, case.customer_email, case.customer_name, case.customer_language,
                    "referral_received", {"case_reference": case.reference, "insurer_name": organisation.name})
     return case, True
+
+
+def _load_referral(actor: User, data: dict[str, Any]) -> dict[str, Any]:
+    """The referral's values; staff who name no insurer hear so with every other message at once."""
+    try:
+        return load(ReferralSchema(), data)
+    except ValidationFailed as error:
+        if actor.role is not Role.INSURER_AGENT and not data.get("organisation_id"):
+            error.fields.setdefault("organisation_id", [str(_l("Choose the insurer."))])
+        raise
 
 
 def _referring_organisation(session: Session, actor: User, public_id: Any) -> Organisation:

@@ -98,11 +98,10 @@ def record_contact(session: Session, actor: User, case: Case, data: dict[str, An
         (``caucus``: the mediator and that party only; ``joint``: everyone in the case)
     """
     require(actor, "cases.record_contact", case)
-    values = load(ContactSchema(), data)
     tenant = session.get(Tenant, case.tenant_id)
     assert tenant is not None
     today = clock.local_date(now or utcnow(), tenant.time_zone)
-    _check_received_on(values["received_on"], today)
+    values = _load_contact(data, today)
     if case.state not in RECORDABLE:
         raise Conflict(str(_l("This case has ended, so nothing more can be recorded on it.")))
     party = values["party"]
@@ -134,8 +133,26 @@ def _medium_word(medium: str) -> str:
     return str(_l("phone")) if medium == "phone" else str(_l("post"))
 
 
-def _check_received_on(day: date, today: date) -> None:
+def _load_contact(data: dict[str, Any], today: date) -> dict[str, Any]:
+    """The contact's values; a date out of range is said together with every other field's message."""
+    try:
+        values = load(ContactSchema(), data)
+    except ValidationFailed as error:
+        try:
+            day = date.fromisoformat(str(data.get("received_on", "")))
+        except ValueError:
+            raise error from None
+        if "received_on" not in error.fields and (problem := _received_on_problem(day, today)):
+            error.fields["received_on"] = [problem]
+        raise
+    if problem := _received_on_problem(values["received_on"], today):
+        raise ValidationFailed.on_fields({"received_on": [problem]})
+    return values
+
+
+def _received_on_problem(day: date, today: date) -> str | None:
     if day > today:
-        raise ValidationFailed.on_fields({"received_on": [str(_l("This date is in the future."))]})
+        return str(_l("This date is in the future."))
     if (today - day).days > 366:
-        raise ValidationFailed.on_fields({"received_on": [str(_l("This date is more than a year ago."))]})
+        return str(_l("This date is more than a year ago."))
+    return None

@@ -26,7 +26,7 @@ from odr.platform import calendar as clock
 from odr.platform.db import utcnow
 from odr.platform.errors import Conflict, NotFound, ServiceError, ValidationFailed
 from odr.platform.extensions import db
-from odr.platform.handlers import render_form, service_call
+from odr.platform.handlers import FormErrors, render_form, service_call
 from odr.platform.permissions import can, require
 from odr.platform.schemas import clean_form
 from odr.tenants.auth import safe_next
@@ -74,7 +74,7 @@ def contact_panel(session: Session, user: User, case: Case, *, next_path: str | 
         next=safe_next(next_path, case_path(tenant, case)),
         today=clock.local_date(utcnow(), tenant.time_zone).isoformat(),
         form={"visibility": "caucus", "medium": "phone", **(form or {})},
-        errors=error.fields if error else {},
+        errors=FormErrors(error.fields if error else {}),
         message=error.message if error else None,
         parties=[(value, f"{label} ({services.party_name(case, value)})") for value, label in PARTIES.items()],
         media=[(value, str(label)) for value, label in MEDIA.items()],

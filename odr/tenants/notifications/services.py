@@ -19,6 +19,7 @@ from odr.platform.errors import NotFound, ValidationFailed
 from odr.platform.mail import queue_email
 from odr.platform.permissions import require
 from odr.tenants.models import Tenant, User
+from odr.tenants.notifications import syntax
 from odr.tenants.notifications.catalogue import STANDARDS, Standard
 from odr.tenants.notifications.models import EmailTemplate, Notification
 from odr.tenants.schemas import LOCALES
@@ -191,8 +192,7 @@ def template_problems(source: str, standard: Standard) -> list[str]:
     try:
         tree = _sandbox.parse(source)
     except TemplateSyntaxError as exc:
-        return [str(_l("Line %(line)s cannot be read: %(problem)s. Write placeholders as {{ case_reference }}.",
-                       line=exc.lineno, problem=exc.message or ""))]
+        return [syntax.explain(source, exc.lineno)]
     problems: list[str] = []
     for node in tree.body:
         if not isinstance(node, nodes.Output):
