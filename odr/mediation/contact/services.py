@@ -25,6 +25,7 @@ from odr.mediation.deadlines.models import CaseTask
 from odr.platform import calendar as clock
 from odr.platform.db import utcnow
 from odr.platform.errors import Conflict, ValidationFailed
+from odr.platform.i18n import _m
 from odr.platform.permissions import require
 from odr.platform.schemas import load
 from odr.tenants.models import Role, Tenant, User
@@ -124,8 +125,8 @@ def record_contact(session: Session, actor: User, case: Case, data: dict[str, An
     deadlines.party_acted(session, case, party)
     colleagues = [u for u in [case.mediator, *deadlines.staff_for(session, case)] if u is not None and u.id != actor.id]
     notify(session, tenant, colleagues, kind=kinds.RECORDED,
-           title=str(_l("%(ref)s: what %(name)s said by %(medium)s is on the case",
-                        ref=case.reference, name=name, medium=medium)),
+           title=_m("%(ref)s: what %(name)s said by %(medium)s is on the case",
+                    ref=case.reference, name=name, medium=_m("phone") if values["medium"] == "phone" else _m("post")),
            link=deadlines.case_path(tenant, case))
     return event
 

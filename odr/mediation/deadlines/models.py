@@ -11,6 +11,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from odr.mediation.core.models import Case
 from odr.platform.db import Base, PublicIdMixin, TimestampMixin
+from odr.platform.i18n import rendered
 from odr.platform.tenancy import TenantScoped
 from odr.tenants.models import User
 
@@ -52,7 +53,8 @@ class Deadline(TenantScoped, PublicIdMixin, TimestampMixin, Base):
     kind: Mapped[DeadlineKind] = mapped_column(_enum(DeadlineKind, "deadline_kind"))
     tier: Mapped[int]
     party: Mapped[str] = mapped_column(String(20))  # customer, insurer, case_manager, mediator, provider
-    what: Mapped[str] = mapped_column(String(300))
+    what: Mapped[str] = mapped_column(String(300))  # in the language of the day; see what_message
+    what_message: Mapped[dict[str, Any] | None] = mapped_column(JSON)  # put into words for each reader
     due_at: Mapped[datetime]
     reminder_days: Mapped[list[int]] = mapped_column(JSON, default=list)
     status: Mapped[DeadlineStatus] = mapped_column(_enum(DeadlineStatus, "deadline_status"),
@@ -62,6 +64,11 @@ class Deadline(TenantScoped, PublicIdMixin, TimestampMixin, Base):
     closed_at: Mapped[datetime | None]
 
     case: Mapped[Case] = relationship(lazy="joined")
+
+    @property
+    def expected(self) -> str:
+        """What is expected, in the reader's language (the stored text for older rows)."""
+        return rendered(self.what_message) if self.what_message else self.what
 
 
 class DeadlineAction(TenantScoped, Base):
