@@ -6,9 +6,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from babel import Locale
+from babel import Locale, numbers
 from flask import Flask, g, has_request_context, request, session
-from flask_babel import format_currency, format_date, format_datetime, format_decimal, get_locale, gettext, ngettext
+from flask_babel import format_date, format_datetime, get_locale, gettext, ngettext
 from flask_login import current_user
 
 from odr.platform.extensions import babel
@@ -41,22 +41,26 @@ def select_timezone() -> str:
     return getattr(tenant, "time_zone", None) or "UTC"
 
 
+def _reader_locale() -> Locale:
+    """The locale to format in: the reader's, or English outside a request (a job, a script)."""
+    return get_locale() or Locale.parse("en")
+
+
 def money(minor_units: int, currency: str) -> str:
     """An amount in minor units of ``currency``, formatted for the reader's locale."""
-    from babel.numbers import get_currency_precision
-
-    return format_currency(minor_units / 10 ** get_currency_precision(currency), currency)
+    amount = minor_units / 10 ** numbers.get_currency_precision(currency)
+    return numbers.format_currency(amount, currency, locale=_reader_locale())
 
 
 def number(value: int | float) -> str:
     """A number with the reader's grouping and decimal signs ("10,000", "10.000")."""
-    return format_decimal(value)
+    return numbers.format_decimal(value, locale=_reader_locale())
 
 
 def language_name(code: str) -> str:
     """The language ``code`` named in the reader's language ("Englisch" on a German page)."""
     try:
-        name = Locale.parse(code).get_display_name(str(get_locale() or "en"))
+        name = Locale.parse(code).get_display_name(_reader_locale())
     except (ValueError, TypeError):
         name = None
     return name or LANGUAGES.get(code, code)

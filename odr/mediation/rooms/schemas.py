@@ -10,6 +10,7 @@ from marshmallow import ValidationError, fields, validate
 
 from odr.mediation.core.events import CAUCUS_CUSTOMER, CAUCUS_INSURER, JOINT, STAFF
 from odr.mediation.rooms.models import MAX_TEXT
+from odr.platform.i18n import number
 from odr.platform.schemas import BaseSchema, Text, required
 
 ROOM_CHANNELS = (JOINT, CAUCUS_INSURER, CAUCUS_CUSTOMER, STAFF)
@@ -25,7 +26,7 @@ class MessageText(Text):
         text = _CONTROL.sub("", text)
         if len(text) > MAX_TEXT:
             raise ValidationError(str(_l("A message can be at most %(limit)s characters long; this one has "
-                                         "%(length)s.", limit=f"{MAX_TEXT:,}", length=f"{len(text):,}")))
+                                         "%(length)s.", limit=number(MAX_TEXT), length=number(len(text)))))
         return text
 
 

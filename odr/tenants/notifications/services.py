@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 
 from odr.platform.db import utcnow
 from odr.platform.errors import NotFound, ValidationFailed
-from odr.platform.i18n import Message, rendered
+from odr.platform.i18n import Message, number, rendered
 from odr.platform.mail import queue_email
 from odr.platform.permissions import require
 from odr.tenants.models import Tenant, User
@@ -284,7 +284,7 @@ def check_template(key: str, subject: str, body: str) -> dict[str, str]:
             errors[field] = [str(_l("This field is required."))]
             continue
         if len(source) > limit:
-            errors[field] = [str(_l("Use at most %(n)s characters.", n=limit))]
+            errors[field] = [str(_l("Use at most %(n)s characters.", n=number(limit)))]
             continue
         if field == "subject" and ("\n" in source.strip() or "\r" in source):
             errors[field] = [str(_l("The subject must be one line."))]
