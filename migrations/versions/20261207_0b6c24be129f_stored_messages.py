@@ -1,13 +1,14 @@
-"""notifications and deadlines keep message ids and parameters; grouped notifications
+"""notifications, deadlines, tasks and attention reasons keep message ids and parameters; grouped notifications
 
 Revision ID: 0b6c24be129f
 Revises: f8c5a3e4b605
 Create Date: 2026-12-07 13:30:00
 
-Notifications and what a deadline expects were stored as text in the language of whoever caused
-them. They now also keep the catalogue id and parameters, put into words for each reader. Older
-rows keep their text, which is shown when there is no message; the deadlines' standard wordings
-(in English or German) are matched back to their messages here.
+Notifications, what a deadline expects, a task's description and outcome and why a case needs
+attention were stored as text in the language of whoever caused them. They now also keep the
+catalogue id and parameters, put into words for each reader. Older rows keep their text, which
+is shown when there is no message; the deadlines' standard wordings (in English or German) are
+matched back to their messages here.
 """
 
 from alembic import op
@@ -47,6 +48,11 @@ def upgrade() -> None:
         batch_op.create_unique_constraint('uq_notifications_user_id_group_key', ['user_id', 'group_key'])
     with op.batch_alter_table('deadlines', schema=None) as batch_op:
         batch_op.add_column(sa.Column('what_message', sa.JSON(), nullable=True))
+    with op.batch_alter_table('case_tasks', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('description_message', sa.JSON(), nullable=True))
+        batch_op.add_column(sa.Column('outcome_message', sa.JSON(), nullable=True))
+    with op.batch_alter_table('cases', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('attention_message', sa.JSON(), nullable=True))
     deadlines = sa.table('deadlines', sa.column('what', sa.String), sa.column('what_message', sa.JSON))
     statement = (deadlines.update().where(deadlines.c.what == sa.bindparam('text'))
                  .values(what_message=sa.bindparam('message', type_=sa.JSON)))
@@ -55,6 +61,11 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    with op.batch_alter_table('cases', schema=None) as batch_op:
+        batch_op.drop_column('attention_message')
+    with op.batch_alter_table('case_tasks', schema=None) as batch_op:
+        batch_op.drop_column('outcome_message')
+        batch_op.drop_column('description_message')
     with op.batch_alter_table('deadlines', schema=None) as batch_op:
         batch_op.drop_column('what_message')
     with op.batch_alter_table('notifications', schema=None) as batch_op:

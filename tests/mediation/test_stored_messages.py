@@ -4,16 +4,23 @@ in their own language, whoever's language it was written in."""
 from __future__ import annotations
 
 import importlib.util
+from datetime import timedelta
 from pathlib import Path
 
 from flask_babel import force_locale
+from sqlalchemy import select
 
+from odr.mediation.deadlines import schedule
 from odr.mediation.deadlines import services as deadlines
+from odr.mediation.deadlines import sweep as sweeping
+from odr.mediation.deadlines.models import CaseTask
 from odr.platform.i18n import Message
+from odr.platform.tenancy import set_tenant
+from odr.tenants.models import Tenant
 from odr.tenants.notifications.models import Notification
 from tests.conftest import sign_in
 from tests.mailbox import emails_to
-from tests.mediation.case_helpers import accept, html_of, notifications_of, open_case, refer
+from tests.mediation.case_helpers import NOW, accept, html_of, notifications_of, open_case, refer
 
 GERMAN = {"HTTP_ACCEPT_LANGUAGE": "de"}
 
@@ -103,3 +110,27 @@ def test_the_migration_matches_the_stored_wordings_to_their_messages(app):
             german = any(ch in text for ch in "„äöüÜ") or text.startswith("ein ")
             with force_locale("de" if german else "en"):
                 assert str(Message.from_json(data)) == text
+
+
+def test_the_sweep_task_and_flag_read_in_the_reader_language(app, client, session, running):
+    tenant, people, case = running
+    manager = people["case_manager"]
+    with app.app_context():  # the sweep writes in the tenant's default language, English
+        deadline = deadlines.expect_response(session, case, "customer", "send the repair quote",
+                                             now=NOW + timedelta(days=1))
+        session.commit()
+        for when, _action in schedule.planned_actions(deadline, session.get(Tenant, case.tenant_id)):
+            sweeping.sweep(session, when)
+    session.expire_all()
+    task = session.scalars(select(CaseTask).where(CaseTask.case_id == case.id)).one()
+    assert task.description_message["id"] == "Phone %(party)s: no answer since %(since)s to: %(what)s"
+    assert case.attention_message["id"] == "the deadline for %(party)s to %(what)s passed on %(due)s"
+    set_tenant(session, tenant.id)
+    manager.locale = "de"
+    session.commit()
+    sign_in(client, tenant, manager)
+    tasks = html_of(client.get(f"/t/{tenant.slug}/tasks"))
+    assert "den Kunden/die Kundin anrufen: seit" in tasks
+    assert "Phone the customer" not in tasks and "no answer since" not in tasks
+    page = html_of(client.get(f"/t/{tenant.slug}/cases/{case.public_id}"))
+    assert "Die Frist für den Kunden/die Kundin ist am" in page and "passed on" not in page

@@ -94,10 +94,22 @@ class CaseTask(TenantScoped, PublicIdMixin, TimestampMixin, Base):
     kind: Mapped[str] = mapped_column(String(30))  # phone_party
     party: Mapped[str | None] = mapped_column(String(20))
     description: Mapped[str] = mapped_column(Text)
+    description_message: Mapped[dict[str, Any] | None] = mapped_column(JSON)  # for each reader's language
     details: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     done_at: Mapped[datetime | None]
     done_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     outcome: Mapped[str | None] = mapped_column(Text)
+    outcome_message: Mapped[dict[str, Any] | None] = mapped_column(JSON)  # an outcome the platform wrote
 
     case: Mapped[Case] = relationship(lazy="joined")
     done_by: Mapped[User | None] = relationship(foreign_keys=[done_by_id])
+
+    @property
+    def shown_description(self) -> str:
+        """What is to be done, in the reader's language (the stored text for older rows)."""
+        return rendered(self.description_message) if self.description_message else self.description
+
+    @property
+    def shown_outcome(self) -> str | None:
+        """How it ended, in the reader's language when the platform wrote it; a person's note as written."""
+        return rendered(self.outcome_message) if self.outcome_message else self.outcome

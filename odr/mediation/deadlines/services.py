@@ -134,7 +134,8 @@ def party_acted(session: Session, case: Case, party: str) -> None:
         CaseTask.done_at.is_(None))).all()
     for task in tasks:
         task.done_at = utcnow()
-        task.outcome = str(_l("Not needed any more: they answered."))
+        task.outcome_message = _m("Not needed any more: they answered.").to_json()
+        task.outcome = str(Message.from_json(task.outcome_message))
         task.details = {**task.details, "result": "answered"}
         append_event(session, case, TASK_DONE, actor=None, channel=STAFF,
                      payload={"task": str(task.public_id), "kind": task.kind, "party": party, "result": "answered"})
@@ -285,6 +286,7 @@ def escalate(session: Session, case: Case, *, actor: User | None, reason: str | 
 def flag(session: Session, case: Case, reason: str | Message, now: datetime | None = None) -> None:
     """Mark ``case`` as needing a case manager's attention."""
     case.attention_reason = str(reason)
+    case.attention_message = reason.to_json() if isinstance(reason, Message) else None
     case.attention_since = now or utcnow()
 
 

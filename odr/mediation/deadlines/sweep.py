@@ -6,7 +6,6 @@ import logging
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
@@ -142,9 +141,9 @@ def _perform(session: Session, tenant: Tenant, deadline: Deadline, action: str, 
         result.reminders += 1
     elif action == CHASE:
         since = clock.local_date(deadline.created_at, tenant.time_zone).isoformat()
+        task = _m("Phone %(party)s: no answer since %(since)s to: %(what)s", party=party, since=since, what=what)
         session.add(CaseTask(tenant_id=case.tenant_id, case_id=case.id, kind="phone_party", party=deadline.party,
-                             description=str(_l("Phone %(party)s: no answer since %(since)s to: %(what)s",
-                                                party=party, since=since, what=what)),
+                             description=str(task), description_message=task.to_json(),
                              details={"deadline": str(deadline.public_id)}))
         notify(session, tenant, staff_for(session, case), kind=kinds.CHASE,
                title=_m("%(ref)s: please phone %(party)s", ref=case.reference, party=party),
