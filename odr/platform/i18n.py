@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
+from babel import Locale, numbers
 from flask import Flask, g, has_request_context, request, session
-from flask_babel import format_currency, format_date, format_datetime, get_locale
+from flask_babel import format_date, format_datetime, get_locale, gettext, ngettext
 from flask_login import current_user
 
 from odr.platform.extensions import babel
@@ -38,11 +41,83 @@ def select_timezone() -> str:
     return getattr(tenant, "time_zone", None) or "UTC"
 
 
+def _reader_locale() -> Locale:
+    """The locale to format in: the reader's, or English outside a request (a job, a script)."""
+    return get_locale() or Locale.parse("en")
+
+
 def money(minor_units: int, currency: str) -> str:
     """An amount in minor units of ``currency``, formatted for the reader's locale."""
-    from babel.numbers import get_currency_precision
+    amount = minor_units / 10 ** numbers.get_currency_precision(currency)
+    return numbers.format_currency(amount, currency, locale=_reader_locale())
 
-    return format_currency(minor_units / 10 ** get_currency_precision(currency), currency)
+
+def number(value: int | float) -> str:
+    """A number with the reader's grouping and decimal signs ("10,000", "10.000")."""
+    return numbers.format_decimal(value, locale=_reader_locale())
+
+
+def language_name(code: str) -> str:
+    """The language ``code`` named in the reader's language ("Englisch" on a German page)."""
+    try:
+        name = Locale.parse(code).get_display_name(_reader_locale())
+    except (ValueError, TypeError):
+        name = None
+    return name or LANGUAGES.get(code, code)
+
+
+@dataclass(frozen=True)
+class Message:
+    """A sentence kept as its catalogue id and parameters, put into words when it is read.
+
+    Whatever is stored for someone else to read later (a notification, what a deadline expects)
+    is stored as a Message, so each reader gets it in their own language, not the writer's.
+    Parameters may be Messages themselves. ``plural`` and ``num`` make it an ngettext.
+    """
+
+    id: str
+    params: dict[str, Any] = field(default_factory=dict)
+    plural: str | None = None
+    num: int | None = None
+
+    def __str__(self) -> str:
+        values = {k: str(v) if isinstance(v, Message) else v for k, v in self.params.items()}
+        if self.plural is not None:
+            values.pop("num", None)  # ngettext passes the count as num itself
+            return ngettext(self.id, self.plural, self.num or 0, **values)
+        return gettext(self.id, **values)
+
+    def to_json(self) -> dict[str, Any]:
+        """The message as JSON: its id, parameters (nested messages as objects), plural form."""
+        data: dict[str, Any] = {"id": self.id, "params": {
+            k: v.to_json() if isinstance(v, Message) else v for k, v in self.params.items()}}
+        if self.plural is not None:
+            data.update(plural=self.plural, num=self.num)
+        return data
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Message:
+        """The message stored by ``to_json``."""
+        params = {k: cls.from_json(v) if isinstance(v, dict) and "id" in v else v
+                  for k, v in (data.get("params") or {}).items()}
+        return cls(data["id"], params, data.get("plural"), data.get("num"))
+
+
+def _m(msgid: str, **params: Any) -> Message:
+    """A message to store and translate when read (extracted like ``_l``)."""
+    return Message(msgid, params)
+
+
+def _mn(singular: str, plural: str, num: int, **params: Any) -> Message:
+    """A plural message to store and translate when read (extracted like ``ngettext``)."""
+    return Message(singular, {"num": num, **params}, plural, num)
+
+
+def rendered(value: Any) -> str:
+    """A stored value as text for the reader: a message (or its JSON) in their language, else as is."""
+    if isinstance(value, dict) and "id" in value:
+        value = Message.from_json(value)
+    return "" if value is None else str(value)
 
 
 def init_i18n(app: Flask, default_locale: str) -> None:
@@ -52,5 +127,5 @@ def init_i18n(app: Flask, default_locale: str) -> None:
     babel.init_app(app, locale_selector=select_locale, timezone_selector=select_timezone)
     app.jinja_env.globals.update(
         format_datetime=format_datetime, format_date=format_date, money=money, get_locale=get_locale,
-        LANGUAGES=LANGUAGES,
+        LANGUAGES=LANGUAGES, language_name=language_name, number=number,
     )

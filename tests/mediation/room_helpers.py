@@ -10,14 +10,26 @@ from flask import Flask
 from flask.testing import FlaskClient
 from flask_socketio import SocketIOTestClient
 
+from odr.mediation.rooms import services
 from odr.platform.extensions import socketio
 from odr.platform.gateway import ROOMS_NAMESPACE
+from odr.platform.tenancy import set_tenant
 from tests.mailbox import sign_in_as
 
 
 def client_id() -> str:
     """A client-chosen message id, as the browser makes one."""
     return uuid.uuid4().hex
+
+
+def say(app: Flask, session: Any, tenant: Any, author: Any, case: Any, text: str, channel: str = "joint") -> Any:
+    """``author`` writes in the room (through the service, committed)."""
+    with app.app_context():
+        set_tenant(session, tenant.id)
+        message, _new = services.post_message(session, author, case, {"channel": channel, "client_id": client_id(),
+                                                                      "text": text})
+        session.commit()
+    return message
 
 
 @dataclass

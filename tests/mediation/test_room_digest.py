@@ -10,17 +10,7 @@ from odr.mediation.rooms.models import Presence
 from odr.platform.db import utcnow
 from odr.platform.tenancy import set_tenant
 from tests.mailbox import emails_to
-from tests.mediation.room_helpers import client_id
-
-
-def say(app, session, tenant, author, case, text, channel="joint"):
-    """``author`` writes in the room (through the service, committed)."""
-    with app.app_context():
-        set_tenant(session, tenant.id)
-        message, _new = services.post_message(session, author, case, {"channel": channel, "client_id": client_id(),
-                                                                      "text": text})
-        session.commit()
-    return message
+from tests.mediation.room_helpers import say
 
 
 def digest(app, session, minutes_later=16):

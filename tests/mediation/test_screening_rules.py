@@ -152,12 +152,12 @@ def test_the_amount_may_reach_the_limit_but_not_pass_it(amount, passed):
     result = verdicts(a_case(amount_minor=amount))["amount_within_limit"]
     assert result.passed is passed
     assert result.reason == ("The amount in dispute is within the limit." if passed
-                             else "The amount in dispute is above the limit of 445,000.00 GBP.")
+                             else "The amount in dispute is above the limit of £445,000.00.")
 
 
 def test_the_limit_is_the_one_of_the_cases_currency():
     result = verdicts(a_case(amount_minor=50_000_001, currency="EUR"))["amount_within_limit"]
-    assert (result.passed, result.reason) == (False, "The amount in dispute is above the limit of 500,000.00 EUR.")
+    assert (result.passed, result.reason) == (False, "The amount in dispute is above the limit of €500,000.00.")
     assert verdicts(a_case(amount_minor=50_000_000, currency="EUR"))["amount_within_limit"].passed
 
 
@@ -169,7 +169,7 @@ def test_a_currency_without_a_limit_is_checked_by_hand():
 def test_the_tenant_sets_its_own_limits():
     policy = {"screening_rules": {"amount_within_limit": {"limits_minor": {"USD": 123_456}}}}
     result = verdicts(a_case(currency="USD", amount_minor=123_457), policy=policy)["amount_within_limit"]
-    assert (result.passed, result.reason) == (False, "The amount in dispute is above the limit of 1,234.56 USD.")
+    assert (result.passed, result.reason) == (False, "The amount in dispute is above the limit of $1,234.56.")
     gbp = verdicts(a_case(currency="GBP", amount_minor=1), policy=policy)["amount_within_limit"]
     assert (gbp.passed, gbp.reason) == (False, "There is no limit set for GBP; check the amount by hand.")
 

@@ -134,7 +134,7 @@ def test_a_template_that_tries_to_run_code_is_refused_and_not_saved(client, sess
         (GOOD_SUBJECT, "   ", "body", "This field is required."),
         ("x" * 301, GOOD_BODY, "subject", "Use at most 300 characters."),
         ("Line one\nline two", GOOD_BODY, "subject", "The subject must be one line."),
-        (GOOD_SUBJECT, "y" * 20_001, "body", "Use at most 20000 characters."),
+        (GOOD_SUBJECT, "y" * 20_001, "body", "Use at most 20,000 characters."),
     ],
 )
 def test_missing_or_oversized_wording_is_a_field_error(app, session, tenant, people, subject, body, field, message):

@@ -10,6 +10,7 @@ from typing import Any
 from flask_babel import lazy_gettext as _l
 
 from odr.mediation.core.models import Case
+from odr.platform.i18n import money
 
 DEFAULT_RULES: dict[str, dict[str, Any]] = {
     "final_response_or_waited": {"enabled": True, "weeks": 8},
@@ -104,8 +105,8 @@ def _amount_within_limit(case: Case, s: dict[str, Any]) -> RuleResult:
                                                 currency=case.currency)))
     if case.amount_minor <= limit:
         return RuleResult(name, True, str(_l("The amount in dispute is within the limit.")))
-    return RuleResult(name, False, str(_l("The amount in dispute is above the limit of %(limit)s %(currency)s.",
-                                            limit=f"{limit / 100:,.2f}", currency=case.currency)))
+    return RuleResult(name, False, str(_l("The amount in dispute is above the limit of %(limit)s.",
+                                            limit=money(limit, case.currency))))
 
 
 def _file_complete(case: Case) -> RuleResult:

@@ -19,6 +19,7 @@ from odr.mediation.deadlines import services as deadlines
 from odr.platform import calendar as clock
 from odr.platform.db import utcnow
 from odr.platform.errors import Conflict, ValidationFailed
+from odr.platform.i18n import _m
 from odr.platform.permissions import require
 from odr.platform.schemas import load
 from odr.tenants import services as tenant_services
@@ -75,7 +76,7 @@ def refer(session: Session, actor: User, data: dict[str, Any], *, now: datetime 
         "possible_duplicate": bool(duplicate_of)})
     deadlines.start_tier(session, case, 1, now)
     notify(session, tenant, deadlines.staff_for(session, case), kind=kinds.REFERRED,
-           title=str(_l("New referral %(ref)s from %(insurer)s", ref=case.reference, insurer=organisation.name)),
+           title=_m("New referral %(ref)s from %(insurer)s", ref=case.reference, insurer=organisation.name),
            link=deadlines.case_path(tenant, case))
     send_templated(session, tenant, case.customer_email, case.customer_name, case.customer_language,
                    "referral_received", {"case_reference": case.reference, "insurer_name": organisation.name})
@@ -181,7 +182,7 @@ def _invite_customer(session: Session, actor: User, case: Case, *, base_url: str
             raise ValidationFailed(str(_l("The customer's e-mail belongs to a staff or insurer account.")))
         case.customer_id = existing.id
         notify(session, tenant, [existing], kind="case.opened",
-               title=str(_l("Your case %(ref)s is open", ref=case.reference)), link=path)
+               title=_m("Your case %(ref)s is open", ref=case.reference), link=path)
         append_event(session, case, kinds.CUSTOMER_LINKED, actor=actor, channel=STAFF, payload={"user": existing.id})
         return
     invitation, token = tenant_services.invite(
@@ -232,7 +233,7 @@ def reject(session: Session, actor: User, case: Case, data: dict[str, Any]) -> N
     tenant = _tenant(session, actor)
     parties = deadlines.party_users(session, case, "insurer") + deadlines.party_users(session, case, "customer")
     notify(session, tenant, parties, kind="case.rejected",
-           title=str(_l("Case %(ref)s was not accepted", ref=case.reference)), body=values["reason"],
+           title=_m("Case %(ref)s was not accepted", ref=case.reference), body=values["reason"],
            link=deadlines.case_path(tenant, case))
     if case.customer_id is None:
         send_templated(session, tenant, case.customer_email, case.customer_name, case.customer_language,
@@ -281,7 +282,7 @@ def assign_mediator(session: Session, actor: User, case: Case, mediator_public_i
                  live={"access_lost": [previous.id] if previous else []})
     tenant = _tenant(session, actor)
     notify(session, tenant, [mediator], kind="case.assigned",
-           title=str(_l("You mediate case %(ref)s", ref=case.reference)), link=deadlines.case_path(tenant, case))
+           title=_m("You mediate case %(ref)s", ref=case.reference), link=deadlines.case_path(tenant, case))
     return mediator
 
 
@@ -347,7 +348,7 @@ def add_representative(session: Session, actor: User, case: Case, data: dict[str
         )
     else:
         notify(session, tenant, [user], kind=kinds.REPRESENTATIVE_ADDED,
-               title=str(_l("You now represent a party in case %(ref)s", ref=case.reference)), link=path)
+               title=_m("You now represent a party in case %(ref)s", ref=case.reference), link=path)
     append_event(session, case, kinds.REPRESENTATIVE_ADDED, actor=actor,
                  payload={"name": values["full_name"], "side": side.value})
     session.expire(case, ["representatives"])

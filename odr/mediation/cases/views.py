@@ -29,7 +29,7 @@ from odr.mediation.core.states import CaseState
 from odr.platform.errors import ValidationFailed
 from odr.platform.extensions import db
 from odr.platform.handlers import render_form
-from odr.platform.i18n import LANGUAGES
+from odr.platform.i18n import LANGUAGES, language_name
 from odr.platform.permissions import require
 from odr.platform.schemas import load
 from odr.tenants.models import Organisation, Role, User
@@ -110,7 +110,7 @@ def _referral_page(form: dict[str, Any], error: ValidationFailed | None = None) 
         category_options=[(k.value, str(v)) for k, v in labels.CATEGORIES.items()],
         service_options=[(k.value, str(v)) for k, v in labels.SERVICES.items()],
         level_options=[(k.value, str(v)) for k, v in labels.LEVELS.items()],
-        language_options=list(LANGUAGES.items()),
+        language_options=[(code, language_name(code)) for code in LANGUAGES],
         step_rows=STEP_ROWS,
         step_fields=STEP_FIELDS,
         step_name=step_name,

@@ -25,6 +25,7 @@ from odr.mediation.deadlines.models import CaseTask
 from odr.platform import calendar as clock
 from odr.platform.db import utcnow
 from odr.platform.errors import Conflict, ValidationFailed
+from odr.platform.i18n import Message, _m
 from odr.platform.permissions import require
 from odr.platform.schemas import load
 from odr.tenants.models import Role, Tenant, User
@@ -77,13 +78,14 @@ def complete_task(session: Session, actor: User, task: CaseTask, data: dict[str,
     _close_task(session, actor, task, values["result"], values["note"])
 
 
-def _close_task(session: Session, actor: User, task: CaseTask, result: str, note: str) -> None:
+def _close_task(session: Session, actor: User, task: CaseTask, result: str, note: str | Message) -> None:
     task.done_at = utcnow()
     task.done_by_id = actor.id
-    task.outcome = note
+    task.outcome = str(note)
+    task.outcome_message = note.to_json() if isinstance(note, Message) else None
     task.details = {**task.details, "result": result}
     append_event(session, task.case, TASK_DONE, actor=actor, channel=STAFF, payload={
-        "task": str(task.public_id), "kind": task.kind, "party": task.party, "result": result, "note": note})
+        "task": str(task.public_id), "kind": task.kind, "party": task.party, "result": result, "note": str(note)})
 
 
 def record_contact(session: Session, actor: User, case: Case, data: dict[str, Any],
@@ -114,23 +116,19 @@ def record_contact(session: Session, actor: User, case: Case, data: dict[str, An
                  "received_on": values["received_on"].isoformat(), "speaker": values.get("speaker"),
                  "summary": values["summary"], "recorded_by": actor.full_name},
     )
-    medium = _medium_word(values["medium"])
+    medium = _m("phone") if values["medium"] == "phone" else _m("post")
     for task in case_tasks(session, case):
         if task.kind == "phone_party" and task.party == party:
-            _close_task(session, actor, task, "answered", str(_l(
+            _close_task(session, actor, task, "answered", _m(
                 "They answered by %(medium)s on %(date)s; what they said is recorded on the case.",
-                medium=medium, date=values["received_on"].isoformat())))
+                medium=medium, date=values["received_on"].isoformat()))
     deadlines.party_acted(session, case, party)
     colleagues = [u for u in [case.mediator, *deadlines.staff_for(session, case)] if u is not None and u.id != actor.id]
     notify(session, tenant, colleagues, kind=kinds.RECORDED,
-           title=str(_l("%(ref)s: what %(name)s said by %(medium)s is on the case",
-                        ref=case.reference, name=name, medium=medium)),
+           title=_m("%(ref)s: what %(name)s said by %(medium)s is on the case",
+                    ref=case.reference, name=name, medium=medium),
            link=deadlines.case_path(tenant, case))
     return event
-
-
-def _medium_word(medium: str) -> str:
-    return str(_l("phone")) if medium == "phone" else str(_l("post"))
 
 
 def _load_contact(data: dict[str, Any], today: date) -> dict[str, Any]:

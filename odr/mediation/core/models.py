@@ -22,6 +22,7 @@ from sqlalchemy.orm import Mapped, Session, attributes, mapped_column, relations
 
 from odr.mediation.core.states import CaseState
 from odr.platform.db import Base, PublicIdMixin, TimestampMixin, only_on, utcnow
+from odr.platform.i18n import rendered
 from odr.platform.tenancy import TenantScoped
 from odr.tenants.models import Organisation, User
 
@@ -150,6 +151,7 @@ class Case(TenantScoped, PublicIdMixin, TimestampMixin, Base):
 
     rejections_in_a_row: Mapped[int] = mapped_column(default=0)
     attention_reason: Mapped[str | None] = mapped_column(Text)
+    attention_message: Mapped[dict[str, Any] | None] = mapped_column(JSON)  # the reason, for each reader
     attention_since: Mapped[datetime | None]
     # The earliest due time of the case's open or passed deadlines while the case is in progress
     # (None otherwise): the case is overdue from then on. Kept by odr.mediation.deadlines.overdue.
@@ -177,6 +179,11 @@ class Case(TenantScoped, PublicIdMixin, TimestampMixin, Base):
         viewonly=True,
         lazy="selectin",
     )
+
+    @property
+    def attention_text(self) -> str | None:
+        """Why the case needs attention, in the reader's language (the stored text for older rows)."""
+        return rendered(self.attention_message) if self.attention_message else self.attention_reason
 
     def __repr__(self) -> str:
         return f"<Case {self.reference} {self.state.value}>"

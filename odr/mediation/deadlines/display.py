@@ -83,7 +83,7 @@ def next_steps(case: Case, deadlines: list[Deadline], viewer: Any, tenant: Tenan
         yours = deadline.party == mine
         steps.append(NextStep(
             who=_("You") if yours else _who(deadline.party, case, tenant),
-            what=deadline.what,
+            what=deadline.expected,
             due_on=local_date(deadline.due_at, tenant.time_zone),
             days_left=days_left(deadline.due_at, deadline.paused_at or now, tenant.time_zone),
             paused=deadline.status is DeadlineStatus.PAUSED,

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from odr.mediation.core.models import Case
 from odr.platform.db import Base, PublicIdMixin, TimestampMixin
+from odr.platform.i18n import rendered
 from odr.platform.tenancy import TenantScoped
 from odr.tenants.models import User
 
@@ -52,7 +53,8 @@ class Deadline(TenantScoped, PublicIdMixin, TimestampMixin, Base):
     kind: Mapped[DeadlineKind] = mapped_column(_enum(DeadlineKind, "deadline_kind"))
     tier: Mapped[int]
     party: Mapped[str] = mapped_column(String(20))  # customer, insurer, case_manager, mediator, provider
-    what: Mapped[str] = mapped_column(String(300))
+    what: Mapped[str] = mapped_column(String(300))  # in the language of the day; see what_message
+    what_message: Mapped[dict[str, Any] | None] = mapped_column(JSON)  # put into words for each reader
     due_at: Mapped[datetime]
     reminder_days: Mapped[list[int]] = mapped_column(JSON, default=list)
     status: Mapped[DeadlineStatus] = mapped_column(_enum(DeadlineStatus, "deadline_status"),
@@ -62,6 +64,11 @@ class Deadline(TenantScoped, PublicIdMixin, TimestampMixin, Base):
     closed_at: Mapped[datetime | None]
 
     case: Mapped[Case] = relationship(lazy="joined")
+
+    @property
+    def expected(self) -> str:
+        """What is expected, in the reader's language (the stored text for older rows)."""
+        return rendered(self.what_message) if self.what_message else self.what
 
 
 class DeadlineAction(TenantScoped, Base):
@@ -87,10 +94,22 @@ class CaseTask(TenantScoped, PublicIdMixin, TimestampMixin, Base):
     kind: Mapped[str] = mapped_column(String(30))  # phone_party
     party: Mapped[str | None] = mapped_column(String(20))
     description: Mapped[str] = mapped_column(Text)
+    description_message: Mapped[dict[str, Any] | None] = mapped_column(JSON)  # for each reader's language
     details: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     done_at: Mapped[datetime | None]
     done_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     outcome: Mapped[str | None] = mapped_column(Text)
+    outcome_message: Mapped[dict[str, Any] | None] = mapped_column(JSON)  # an outcome the platform wrote
 
     case: Mapped[Case] = relationship(lazy="joined")
     done_by: Mapped[User | None] = relationship(foreign_keys=[done_by_id])
+
+    @property
+    def shown_description(self) -> str:
+        """What is to be done, in the reader's language (the stored text for older rows)."""
+        return rendered(self.description_message) if self.description_message else self.description
+
+    @property
+    def shown_outcome(self) -> str | None:
+        """How it ended, in the reader's language when the platform wrote it; a person's note as written."""
+        return rendered(self.outcome_message) if self.outcome_message else self.outcome

@@ -30,13 +30,14 @@ from odr.mediation.deadlines.schedule import (
 from odr.platform import calendar as clock
 from odr.platform.db import utcnow
 from odr.platform.errors import ValidationFailed
+from odr.platform.i18n import Message, _m
 from odr.platform.permissions import require
 from odr.tenants.models import Tenant, User
 from odr.tenants.notifications.services import notify, send_templated
 
 log = logging.getLogger(__name__)
 
-TIER_NAMES = {1: _l("screening"), 2: _l("mediation"), 3: _l("senior review"), 4: _l("arbitration or the regulator")}
+TIER_NAMES = {1: _m("screening"), 2: _m("mediation"), 3: _m("senior review"), 4: _m("arbitration or the regulator")}
 
 
 def _tenant(session: Session, case: Case) -> Tenant:
@@ -47,10 +48,13 @@ def _tenant(session: Session, case: Case) -> Tenant:
 
 
 def open_deadline(
-    session: Session, case: Case, kind: DeadlineKind, party: str, what: str, due_at: datetime,
+    session: Session, case: Case, kind: DeadlineKind, party: str, what: str | Message, due_at: datetime,
     now: datetime | None = None,
 ) -> Deadline:
-    """Add a deadline with the tenant's reminder offsets; its first action time is set."""
+    """Add a deadline with the tenant's reminder offsets; its first action time is set.
+
+    :param what: what is expected, as a Message (``_m``) so each reader sees it in their language
+    """
     tenant = _tenant(session, case)
     deadline = Deadline(
         tenant_id=case.tenant_id,
@@ -58,7 +62,8 @@ def open_deadline(
         kind=kind,
         tier=case.tier,
         party=party,
-        what=what,
+        what=str(what)[:300],
+        what_message=what.to_json() if isinstance(what, Message) else None,
         due_at=due_at,
         reminder_days=sorted({int(d) for d in setting(tenant.policy, "reminder_days") if int(d) > 0}, reverse=True),
         created_at=now or utcnow(),
@@ -104,12 +109,13 @@ def start_tier(session: Session, case: Case, tier: int, now: datetime | None = N
     case.tier = tier
     return open_deadline(
         session, case, DeadlineKind.TIER, TIER_OWNERS[tier],
-        str(_l("finish %(tier)s", tier=TIER_NAMES[tier])),
+        _m("finish %(tier)s", tier=TIER_NAMES[tier]),
         clock.due_after_days(now, tier_days(tenant.policy, tier), tenant.time_zone), now,
     )
 
 
-def expect_response(session: Session, case: Case, party: str, what: str, now: datetime | None = None) -> Deadline:
+def expect_response(session: Session, case: Case, party: str, what: str | Message,
+                    now: datetime | None = None) -> Deadline:
     """It is ``party``'s turn: open a response deadline (the previous one of that party is met)."""
     now = now or utcnow()
     tenant = _tenant(session, case)
@@ -128,7 +134,8 @@ def party_acted(session: Session, case: Case, party: str) -> None:
         CaseTask.done_at.is_(None))).all()
     for task in tasks:
         task.done_at = utcnow()
-        task.outcome = str(_l("Not needed any more: they answered."))
+        task.outcome_message = _m("Not needed any more: they answered.").to_json()
+        task.outcome = str(Message.from_json(task.outcome_message))
         task.details = {**task.details, "result": "answered"}
         append_event(session, case, TASK_DONE, actor=None, channel=STAFF,
                      payload={"task": str(task.public_id), "kind": task.kind, "party": party, "result": "answered"})
@@ -144,7 +151,7 @@ def start_clock(session: Session, case: Case, now: datetime | None = None) -> De
     tenant = _tenant(session, case)
     case.file_complete_at = now
     case.outcome_due_at = clock.due_after_days(now, int(setting(tenant.policy, "outcome_days")), tenant.time_zone)
-    return open_deadline(session, case, DeadlineKind.OUTCOME, "provider", str(_l("reach an outcome")),
+    return open_deadline(session, case, DeadlineKind.OUTCOME, "provider", _m("reach an outcome"),
                          case.outcome_due_at, now)
 
 
@@ -182,8 +189,8 @@ def pause_clock(session: Session, actor: User, case: Case, reason: str, now: dat
     deadline.next_action_at = None
     append_event(session, case, CLOCK_PAUSED, actor=actor, payload={"reason": reason})
     _tell_parties(session, case, CLOCK_PAUSED,
-                  str(_l("The time limit of case %(ref)s is paused: %(reason)s", ref=case.reference, reason=reason)),
-                  str(_l("it is paused while information is awaited (%(reason)s)", reason=reason)))
+                  _m("The time limit of case %(ref)s is paused: %(reason)s", ref=case.reference, reason=reason),
+                  _m("it is paused while information is awaited (%(reason)s)", reason=reason))
 
 
 def resume_clock(session: Session, actor: User, case: Case, now: datetime | None = None) -> None:
@@ -210,10 +217,10 @@ def resume_clock(session: Session, actor: User, case: Case, now: datetime | None
     append_event(session, case, CLOCK_RESUMED, actor=actor,
                  payload={"paused_days": paused_days, "outcome_due_at": case.outcome_due_at.isoformat()})
     _tell_parties(session, case, CLOCK_RESUMED,
-                  str(_l("The time limit of case %(ref)s runs again; the outcome is due by %(due)s.",
-                         ref=case.reference, due=due_on)),
-                  str(_l("it runs again after %(days)s days' pause; the outcome is now due by %(due)s",
-                         days=paused_days, due=due_on)), due_on)
+                  _m("The time limit of case %(ref)s runs again; the outcome is due by %(due)s.",
+                         ref=case.reference, due=due_on),
+                  _m("it runs again after %(days)s days' pause; the outcome is now due by %(due)s",
+                         days=paused_days, due=due_on), due_on)
 
 
 def extend_clock(session: Session, actor: User, case: Case, reason: str) -> None:
@@ -238,10 +245,10 @@ def extend_clock(session: Session, actor: User, case: Case, reason: str) -> None
     append_event(session, case, CLOCK_EXTENDED, actor=actor,
                  payload={"reason": reason, "days": days, "outcome_due_at": case.outcome_due_at.isoformat()})
     _tell_parties(session, case, CLOCK_EXTENDED,
-                  str(_l("The time limit of case %(ref)s is extended by %(days)s days: %(reason)s",
-                         ref=case.reference, days=days, reason=reason)),
-                  str(_l("it is extended by %(days)s days for a complex dispute (%(reason)s); the outcome is now "
-                         "due by %(due)s", days=days, reason=reason, due=due_on)), due_on)
+                  _m("The time limit of case %(ref)s is extended by %(days)s days: %(reason)s",
+                         ref=case.reference, days=days, reason=reason),
+                  _m("it is extended by %(days)s days for a complex dispute (%(reason)s); the outcome is now "
+                         "due by %(due)s", days=days, reason=reason, due=due_on), due_on)
 
 
 def _reason(reason: str) -> str:
@@ -256,7 +263,7 @@ def _reason(reason: str) -> str:
 # Escalation ---------------------------------------------------------------------------------------
 
 
-def escalate(session: Session, case: Case, *, actor: User | None, reason: str, trigger: str,
+def escalate(session: Session, case: Case, *, actor: User | None, reason: str | Message, trigger: str,
              now: datetime | None = None) -> None:
     """Raise ``case`` a tier (or flag it at the top tier), record why, and tell the right people."""
     now = now or utcnow()
@@ -266,18 +273,20 @@ def escalate(session: Session, case: Case, *, actor: User | None, reason: str, t
         start_tier(session, case, case.tier + 1, now)
     flag(session, case, reason, now)
     append_event(session, case, ESCALATED, actor=actor,
-                 payload={"tier": case.tier, "reason": reason, "trigger": trigger})
+                 payload={"tier": case.tier, "reason": str(reason), "trigger": trigger})
     tenant = _tenant(session, case)
-    values = {"case_reference": case.reference, "reason": reason, "tier": f"{case.tier}: {TIER_NAMES[case.tier]}",
+    values = {"case_reference": case.reference, "reason": reason,
+              "tier": _m("%(num)s: %(tier)s", num=case.tier, tier=TIER_NAMES[case.tier]),
               "link": case_link(tenant, case)}
-    title = str(_l("Case %(ref)s escalated to tier %(tier)s", ref=case.reference, tier=case.tier))
+    title = _m("Case %(ref)s escalated to tier %(tier)s", ref=case.reference, tier=case.tier)
     _tell(session, tenant, case, staff_for(session, case), kind=ESCALATED, title=title, body=reason,
           email_key="escalation", email_values=values)
 
 
-def flag(session: Session, case: Case, reason: str, now: datetime | None = None) -> None:
+def flag(session: Session, case: Case, reason: str | Message, now: datetime | None = None) -> None:
     """Mark ``case`` as needing a case manager's attention."""
-    case.attention_reason = reason
+    case.attention_reason = str(reason)
+    case.attention_message = reason.to_json() if isinstance(reason, Message) else None
     case.attention_since = now or utcnow()
 
 
@@ -292,7 +301,7 @@ def count_offer_answer(session: Session, *, case: Case, actor: User | None, acce
     if case.rejections_in_a_row >= limit:
         case.rejections_in_a_row = 0
         escalate(session, case, actor=actor, trigger="stalemate",
-                 reason=str(_l("%(n)s offers in a row were rejected", n=limit)))
+                 reason=_m("%(n)s offers in a row were rejected", n=limit))
 
 
 def request_escalation(session: Session, actor: User, case: Case, reason: str) -> None:
@@ -302,14 +311,14 @@ def request_escalation(session: Session, actor: User, case: Case, reason: str) -
     if case.state not in ACTIVE:
         raise ValidationFailed(str(_l("Only a case in progress can be escalated.")))
     escalate(session, case, actor=actor, trigger="request",
-             reason=str(_l("%(name)s asked: %(reason)s", name=actor.full_name, reason=reason)))
+             reason=_m("%(name)s asked: %(reason)s", name=actor.full_name, reason=reason))
 
 
 # Telling people ------------------------------------------------------------------------------------
 
 
-def _tell(session: Session, tenant: Tenant, case: Case, others: list[User], *, kind: str, title: str,
-          email_key: str, email_values: dict[str, Any], body: str = "") -> None:
+def _tell(session: Session, tenant: Tenant, case: Case, others: list[User], *, kind: str, title: Message,
+          email_key: str, email_values: dict[str, Any], body: str | Message = "") -> None:
     """Tell both parties (and ``others``) in the app and by e-mail.
 
     A customer of a case in mediation who has not joined yet gets the e-mail at the address
@@ -323,7 +332,7 @@ def _tell(session: Session, tenant: Tenant, case: Case, others: list[User], *, k
                        email_key, email_values)
 
 
-def _tell_parties(session: Session, case: Case, kind: str, title: str, change: str, due: str = "") -> None:
+def _tell_parties(session: Session, case: Case, kind: str, title: Message, change: Message, due: str = "") -> None:
     tenant = _tenant(session, case)
     _tell(session, tenant, case, [], kind=kind, title=title, email_key="clock_changed",
           email_values={"case_reference": case.reference, "change": change, "due": due,

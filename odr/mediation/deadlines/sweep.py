@@ -6,7 +6,6 @@ import logging
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
@@ -22,14 +21,15 @@ from odr.mediation.deadlines.schedule import reminder_days as days_of_reminder
 from odr.mediation.deadlines.services import _tenant, escalate, flag
 from odr.platform import calendar as clock
 from odr.platform.db import utcnow
+from odr.platform.i18n import Message, _m
 from odr.tenants.models import Tenant
 from odr.tenants.notifications.services import notify, send_templated
 
 log = logging.getLogger(__name__)
 
 
-PARTY_WORDS = {"customer": _l("the customer"), "insurer": _l("the insurer"), "mediator": _l("the mediator"),
-               "case_manager": _l("the case manager"), "provider": _l("the provider")}
+PARTY_WORDS = {"customer": _m("the customer"), "insurer": _m("the insurer"), "mediator": _m("the mediator"),
+               "case_manager": _m("the case manager"), "provider": _m("the provider")}
 
 
 @dataclass
@@ -122,12 +122,13 @@ def _perform(session: Session, tenant: Tenant, deadline: Deadline, action: str, 
         return
     due_text = clock.local_date(deadline.due_at, tenant.time_zone).isoformat()
     recipients = party_users(session, case, deadline.party)
-    party = str(PARTY_WORDS.get(deadline.party, deadline.party))
+    party = PARTY_WORDS.get(deadline.party, deadline.party)
+    what = Message.from_json(deadline.what_message) if deadline.what_message else deadline.what
     days = days_of_reminder(action)
     if days is not None:
         last = days == min(deadline.reminder_days)
-        title = str(_l("%(ref)s: %(what)s by %(due)s", ref=case.reference, what=deadline.what, due=due_text))
-        values = {"case_reference": case.reference, "what": deadline.what, "due": due_text,
+        title = _m("%(ref)s: %(what)s by %(due)s", ref=case.reference, what=what, due=due_text)
+        values = {"case_reference": case.reference, "what": what, "due": due_text,
                   "link": case_link(tenant, case)}
         notify(session, tenant, recipients, kind=kinds.REMINDER, title=title, link=case_path(tenant, case),
                email_key="deadline_reminder" if last else None, email_values=values)
@@ -140,19 +141,18 @@ def _perform(session: Session, tenant: Tenant, deadline: Deadline, action: str, 
         result.reminders += 1
     elif action == CHASE:
         since = clock.local_date(deadline.created_at, tenant.time_zone).isoformat()
+        task = _m("Phone %(party)s: no answer since %(since)s to: %(what)s", party=party, since=since, what=what)
         session.add(CaseTask(tenant_id=case.tenant_id, case_id=case.id, kind="phone_party", party=deadline.party,
-                             description=str(_l("Phone %(party)s: no answer since %(since)s to: %(what)s",
-                                                party=party, since=since, what=deadline.what)),
+                             description=str(task), description_message=task.to_json(),
                              details={"deadline": str(deadline.public_id)}))
         notify(session, tenant, staff_for(session, case), kind=kinds.CHASE,
-               title=str(_l("%(ref)s: please phone %(party)s", ref=case.reference, party=party)),
+               title=_m("%(ref)s: please phone %(party)s", ref=case.reference, party=party),
                link=case_path(tenant, case))
         append_event(session, case, kinds.CHASE, actor=None, channel=STAFF,
                      payload={"deadline": str(deadline.public_id), "party": deadline.party})
         result.chases += 1
     elif action == ESCALATION:
-        reason = str(_l("the deadline for %(party)s to %(what)s passed on %(due)s",
-                        what=deadline.what, party=party, due=due_text))
+        reason = _m("the deadline for %(party)s to %(what)s passed on %(due)s", what=what, party=party, due=due_text)
         append_event(session, case, kinds.PASSED, actor=None, channel=STAFF,
                      payload={"deadline": str(deadline.public_id), "kind": deadline.kind.value,
                               "party": deadline.party})
@@ -161,7 +161,7 @@ def _perform(session: Session, tenant: Tenant, deadline: Deadline, action: str, 
         else:
             flag(session, case, reason, now)
             notify(session, tenant, staff_for(session, case), kind=kinds.PASSED,
-                   title=str(_l("%(ref)s: %(reason)s", ref=case.reference, reason=reason)),
+                   title=_m("%(ref)s: %(reason)s", ref=case.reference, reason=reason),
                    link=case_path(tenant, case))
         result.escalations += 1
     log.info("deadline %s of case %s: %s", deadline.id, case.reference, action)

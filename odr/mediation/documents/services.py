@@ -25,6 +25,7 @@ from odr.mediation.documents.models import Document, DocumentStatus
 from odr.mediation.documents.policy import may_see
 from odr.platform.db import utcnow
 from odr.platform.errors import Conflict, NotFound, Unavailable, ValidationFailed, public_key
+from odr.platform.i18n import number
 from odr.platform.permissions import require
 from odr.storage import Storage, StorageUnavailable
 from odr.storage.base import AppUrl
@@ -77,7 +78,7 @@ def _refusal_message(refused: Refused) -> str:
     p = refused.params
     messages = {
         "too_large": _l("The file is larger than the limit of %(size)s MB.",
-                        size=f"{p.get('max_bytes', 0) / (1024 * 1024):g}"),
+                        size=number(round(p.get("max_bytes", 0) / (1024 * 1024), 1))),
         "empty": _l("The file is empty."),
         "extension_not_allowed": _l("Files ending in .%(ext)s cannot be shared here.", ext=p.get("extension", "")),
         "type_not_allowed": _l("This kind of file cannot be shared here (web pages, programs and archives "

@@ -44,8 +44,8 @@ def delay_of(tenant: Tenant) -> timedelta:
     return timedelta(minutes=max(1, int(minutes)))
 
 
-def _participants(session: Session, case: Case) -> list[User]:
-    """Who may be e-mailed about a case's room: its parties, representatives, insurer agents who
+def participants(session: Session, case: Case) -> list[User]:
+    """Who may be told about a case's room (by e-mail or the bell): its parties, representatives, insurer agents who
     referred or opened it, and its mediator."""
     people: list[User | None] = [case.customer, case.mediator, case.referred_by]
     people += [rep.user for rep in case.representatives]
@@ -115,7 +115,7 @@ def send_digests(session: Session, *, now: datetime | None = None) -> int:
         for case in session.scalars(select(Case).where(Case.id.in_(case_ids)).order_by(Case.id)).all():
             here = set(session.scalars(select(Presence.user_id).where(
                 and_(Presence.case_id == case.id, Presence.seen_at >= now - PRESENT))).all())
-            for user in _participants(session, case):
+            for user in participants(session, case):
                 if user.id in here:
                     continue
                 count = sum(_claim(session, case, user, channel, cutoff)

@@ -9,6 +9,7 @@ from marshmallow import ValidationError, fields, validate
 
 from odr.mediation.core.events import CAUCUS_CUSTOMER, CAUCUS_INSURER, JOINT, STAFF
 from odr.mediation.rooms.models import MAX_TEXT
+from odr.platform.i18n import number
 from odr.platform.schemas import BaseSchema, Integer, Text, required, shows_something, without_tricks
 
 ROOM_CHANNELS = (JOINT, CAUCUS_INSURER, CAUCUS_CUSTOMER, STAFF)
@@ -25,7 +26,7 @@ class MessageText(Text):
             raise ValidationError(str(_l("Write something that can be read: this message has no visible text.")))
         if len(text) > MAX_TEXT:
             raise ValidationError(str(_l("A message can be at most %(limit)s characters long; this one has "
-                                         "%(length)s.", limit=f"{MAX_TEXT:,}", length=f"{len(text):,}")))
+                                         "%(length)s.", limit=number(MAX_TEXT), length=number(len(text)))))
         return text
 
 

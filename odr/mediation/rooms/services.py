@@ -14,13 +14,13 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import and_, bindparam, func, insert, select
+from sqlalchemy import and_, bindparam, insert, select
 from sqlalchemy.orm import Session, joinedload
 
 from odr.mediation.core.access import may_post_in, visible_channels
 from odr.mediation.core.events import CAUCUS_CUSTOMER, CAUCUS_INSURER, JOINT, CaseEvent, append_event
 from odr.mediation.core.models import Case
-from odr.mediation.rooms import kinds
+from odr.mediation.rooms import bell, kinds
 from odr.mediation.rooms.models import Message, ReadMark
 from odr.mediation.rooms.schemas import (
     CarrySchema,
@@ -237,6 +237,7 @@ def mark_read(session: Session, actor: User, case: Case, data: dict[str, Any]) -
     if seq > mark.seq:
         mark.seq = seq
         mark.updated_at = utcnow()
+    bell.opened(session, actor, case, channel)
     session.flush()
     return mark.seq
 
@@ -246,16 +247,8 @@ def unread_counts(session: Session, user: User, case: Case) -> dict[str, int]:
     channels = sorted(visible_channels(user, case))
     if not channels:
         return {}
-    rows = session.execute(
-        select(Message.channel, func.count())
-        .outerjoin(ReadMark, and_(ReadMark.case_id == Message.case_id, ReadMark.user_id == user.id,
-                                  ReadMark.channel == Message.channel))
-        .where(Message.case_id == case.id, Message.channel.in_(channels), Message.retracted_at.is_(None),
-               Message.author_id.is_distinct_from(user.id), Message.seq > func.coalesce(ReadMark.seq, 0))
-        .group_by(Message.channel)
-    ).all()
     counts = {channel: 0 for channel in channels}
-    counts.update(dict(rows))
+    counts.update({channel: count for channel, (count, _newest) in bell.waiting(session, case, user, channels).items()})
     return counts
 
 

@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 
 from odr.platform.db import utcnow
 from odr.platform.errors import NotFound, ValidationFailed
+from odr.platform.i18n import Message, number, rendered
 from odr.platform.mail import queue_email
 from odr.platform.permissions import require
 from odr.tenants.models import Tenant, User
@@ -48,8 +49,8 @@ def notify(
     recipients: Iterable[User],
     *,
     kind: str,
-    title: str,
-    body: str = "",
+    title: str | Message,
+    body: str | Message = "",
     link: str | None = None,
     email_key: str | None = None,
     email_values: dict[str, Any] | None = None,
@@ -57,10 +58,12 @@ def notify(
     """Tell ``recipients`` in the app and, when ``email_key`` is given, by e-mail (through the outbox).
 
     :param kind: what the notification is about (for filtering), e.g. ``deadline.reminder``
-    :param title: one line for the bell's list
+    :param title: one line for the bell's list; a Message (``_m``) is shown in each reader's language
+    :param body: more detail, a Message or text the reader sees as written (a reason someone gave)
     :param link: a local path (``/t/<slug>/...``) that opening the notification leads to
     :param email_key: a standard e-mail of the catalogue, rendered from the tenant's template
-    :param email_values: the placeholders' values (recipient_name and tenant_name are added)
+    :param email_values: the placeholders' values (recipient_name and tenant_name are added); a
+        Message among them is put into words in the recipient's language
     """
     if link is not None and not is_local_path(link):
         raise ValueError(f"a notification links to a local path, not {link!r}")
@@ -69,13 +72,66 @@ def notify(
         if user is None or user.id in seen or not user.is_active:
             continue
         seen.add(user.id)
-        session.add(
-            Notification(tenant_id=tenant.id, user_id=user.id, kind=kind, title=title[:300], body=body, link=link)
-        )
+        locale = reader_locale(tenant, user)
+        with force_locale(locale):
+            session.add(Notification(
+                tenant_id=tenant.id, user_id=user.id, kind=kind, link=link,
+                title=str(title)[:300], title_message=_stored(title), body=str(body), body_message=_stored(body)))
         if email_key:
-            send_templated(session, tenant, user.email, user.full_name, user.locale or tenant.default_locale,
-                           email_key, email_values or {})
+            send_templated(session, tenant, user.email, user.full_name, locale, email_key, email_values or {})
     session.flush()
+
+
+def reader_locale(tenant: Tenant, user: User) -> str:
+    """The language ``user`` reads in: their own choice, else the tenant's default."""
+    return user.locale or tenant.default_locale or "en"
+
+
+def _stored(value: str | Message) -> dict[str, Any] | None:
+    return value.to_json() if isinstance(value, Message) else None
+
+
+def update_group(
+    session: Session, tenant: Tenant, user: User, *, kind: str, group_key: str, version: int, count: int,
+    title: Message, link: str | None = None,
+) -> bool:
+    """Keep one notification for a group of happenings (``group_key``) up to date, instead of one each.
+
+    :param version: how far the group has come (a sequence number): only a newer one changes the row,
+        makes it unread again and moves its time, so calling again with the same state does nothing
+    :param count: how many happenings wait; 0 means none any more, and the row is marked read
+    :param title: the line for the bell, with the count in it
+    Returns whether the row changed.
+    """
+    if link is not None and not is_local_path(link):
+        raise ValueError(f"a notification links to a local path, not {link!r}")
+    row = session.scalar(select(Notification).where(Notification.user_id == user.id,
+                                                    Notification.group_key == group_key))
+    if count <= 0:
+        if row is not None and row.read_at is None:
+            row.read_at = utcnow()
+            return True
+        return False
+    if row is not None and (row.group_version or 0) >= version:
+        return False
+    if row is None:
+        row = Notification(tenant_id=tenant.id, user_id=user.id, group_key=group_key, body="")
+        session.add(row)
+    with force_locale(reader_locale(tenant, user)):
+        row.title = str(title)[:300]
+    row.kind, row.link, row.title_message = kind, link, title.to_json()
+    row.group_version, row.created_at, row.read_at = version, utcnow(), None
+    session.flush()
+    return True
+
+
+def mark_group_read(session: Session, user: User, group_key: str) -> int:
+    """``user`` has seen what the group's notification is about (they opened that channel)."""
+    result = session.execute(
+        update(Notification)
+        .where(Notification.user_id == user.id, Notification.group_key == group_key, Notification.read_at.is_(None))
+        .values(read_at=utcnow()).execution_options(synchronize_session=False))
+    return result.rowcount or 0
 
 
 def unread_count(session: Session, user: User) -> int:
@@ -171,7 +227,8 @@ def send_templated(
     subject, body = template_for(session, tenant, key, locale)
     context = {**{p: "" for p in STANDARDS[key].placeholders}, **values,
                "recipient_name": name, "tenant_name": tenant.name}
-    context = {k: "" if v is None else str(v) for k, v in context.items()}
+    with force_locale(locale):
+        context = {k: rendered(v) for k, v in context.items()}
     queue_email(session, tenant_id=tenant.id, to=email, subject=" ".join(render_text(subject, context).split()),
                 body=render_text(body, context))
 
@@ -227,7 +284,7 @@ def check_template(key: str, subject: str, body: str) -> dict[str, str]:
             errors[field] = [str(_l("This field is required."))]
             continue
         if len(source) > limit:
-            errors[field] = [str(_l("Use at most %(n)s characters.", n=limit))]
+            errors[field] = [str(_l("Use at most %(n)s characters.", n=number(limit)))]
             continue
         if field == "subject" and ("\n" in source.strip() or "\r" in source):
             errors[field] = [str(_l("The subject must be one line."))]

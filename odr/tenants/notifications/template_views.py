@@ -12,7 +12,7 @@ from werkzeug.wrappers import Response
 from odr.platform.errors import ValidationFailed
 from odr.platform.extensions import db
 from odr.platform.handlers import render_form, service_call
-from odr.platform.i18n import LANGUAGES
+from odr.platform.i18n import language_name
 from odr.platform.permissions import require
 from odr.tenants.notifications import services
 from odr.tenants.notifications.catalogue import STANDARDS
@@ -34,13 +34,13 @@ def email_templates() -> Any:
     own = {(key, locale) for key in STANDARDS for locale in LOCALES
            if services.own_template(db.session, g.tenant.id, key, locale) is not None}
     return render_form("tenants/notifications/templates.html", standards=list(STANDARDS.values()), own=own,
-                       locales=[(code, LANGUAGES[code]) for code in LOCALES])
+                       locales=[(code, language_name(code)) for code in LOCALES])
 
 
 def _edit_page(standard: Any, locale: str, form: dict[str, str], **context: Any) -> Any:
     own = services.own_template(db.session, g.tenant.id, standard.key, locale)
     return render_form("tenants/notifications/template_edit.html", standard=standard, locale=locale,
-                       language=LANGUAGES[locale], form=form, own=own, **context)
+                       language=language_name(locale), form=form, own=own, **context)
 
 
 @bp.route("/admin/templates/<key>/<locale>", methods=["GET", "POST"])
@@ -64,7 +64,7 @@ def email_template_edit(key: str, locale: str) -> Any:
     except ValidationFailed as error:
         return _edit_page(standard, locale, form, error=error)
     flash(_("Your wording of “%(title)s” (%(language)s) is saved.", title=standard.title,
-            language=LANGUAGES[locale]), "success")
+            language=language_name(locale)), "success")
     return redirect(url_for("tenants.email_template_edit", key=key, locale=locale), code=303)
 
 
@@ -76,5 +76,5 @@ def email_template_reset(key: str, locale: str) -> Response:
     standard = _standard(key, locale)
     if service_call(services.reset_template, db.session, current_user, key, locale):
         flash(_("“%(title)s” (%(language)s) uses the standard wording again.", title=standard.title,
-                language=LANGUAGES[locale]), "success")
+                language=language_name(locale)), "success")
     return redirect(url_for("tenants.email_template_edit", key=key, locale=locale), code=303)
