@@ -1,5 +1,7 @@
 // Progressive enhancements; every page works without them.
+import { forgetDrafts, keepDraft } from "./drafts.js";
 import { startRoom } from "./room.js";
+import { startSessionTimeout } from "./session.js";
 
 document.documentElement.classList.add("js");
 
@@ -14,6 +16,10 @@ document.addEventListener("submit", (event) => {
   const question = form.getAttribute("data-confirm");
   if (question && !window.confirm(question)) {
     event.preventDefault();
+    return;
+  }
+  if (form.matches("[data-sign-out]")) {
+    forgetDrafts();
   }
 });
 
@@ -27,7 +33,12 @@ document.addEventListener("change", (event) => {
 document.addEventListener("DOMContentLoaded", () => {
   const room = document.querySelector("[data-room]");
   if (room) {
+    keepDraft(room);
     startRoom(room);
+  }
+  const timeout = document.querySelector("[data-session-timeout]");
+  if (timeout) {
+    startSessionTimeout(timeout);
   }
   const summary = document.querySelector("[data-error-summary]");
   if (summary) {

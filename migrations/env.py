@@ -37,8 +37,24 @@ def run_migrations_online() -> None:
             include_object=schema_filter(connection.dialect.name),
             **current_app.extensions["migrate"].configure_args,
         )
-        with context.begin_transaction():
-            context.run_migrations()
+        if connection.dialect.name != "sqlite":
+            with context.begin_transaction():
+                context.run_migrations()
+            return
+        # Batch mode rebuilds a table by dropping it; with foreign keys on, SQLite would first
+        # delete every row that refers to it (ON DELETE CASCADE): a new column on tenants would
+        # take the tenants' organisations with it. The keys are off while the tables are rebuilt
+        # (outside a transaction, where the pragma takes effect) and checked before they are on again.
+        driver = connection.connection.driver_connection
+        driver.execute("PRAGMA foreign_keys=OFF")
+        try:
+            with context.begin_transaction():
+                context.run_migrations()
+                broken = connection.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
+                if broken:
+                    raise RuntimeError(f"the migration left rows without the row they refer to: {broken[:5]}")
+        finally:
+            driver.execute("PRAGMA foreign_keys=ON")
 
 
 if context.is_offline_mode():

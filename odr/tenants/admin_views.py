@@ -17,10 +17,10 @@ from odr.platform.extensions import db
 from odr.platform.handlers import render_form, service_call, settings
 from odr.platform.permissions import require
 from odr.platform.schemas import clean_form, load
+from odr.tenants import accounts, services
 from odr.tenants import organisations as insurers
-from odr.tenants import services
 from odr.tenants.models import Invitation, InvitationPurpose, Organisation, Role, User
-from odr.tenants.schemas import InvitationSchema, OrganisationSchema
+from odr.tenants.schemas import ASSIGNABLE_ROLES, InvitationSchema, OrganisationSchema, UserUpdateSchema
 from odr.tenants.web import bp, role_label
 
 
@@ -59,12 +59,58 @@ def user_active(public_id: str) -> Response:
     user = _by_public_id(User, public_id)
     active = request.form.get("active") == "1"
     try:
-        service_call(services.set_user_active, db.session, current_user, user, active)
+        service_call(accounts.set_user_active, db.session, current_user, user, active)
     except ValidationFailed as error:
         flash(error.message, "error")
     else:
         flash(_("%(name)s can sign in again.", name=user.full_name) if active
               else _("%(name)s is disabled and signed out everywhere.", name=user.full_name), "success")
+    return redirect(url_for("tenants.users"), code=303)
+
+
+def _user_edit_page(user: User, form: dict[str, Any], **context: Any) -> Any:
+    roles = [user.role] if user.role is Role.CUSTOMER else ASSIGNABLE_ROLES
+    return render_form(
+        "tenants/admin/user_edit.html",
+        user=user,
+        form=form,
+        role_options=[(role.value, role_label(role)) for role in roles],
+        organisation_options=[(o.public_id, o.name) for o in _organisations()],
+        **context,
+    )
+
+
+@bp.get("/admin/users/<public_id>")
+@login_required
+def user_edit(public_id: str) -> Any:
+    """The form to change a user's name, role and organisation."""
+    user = managed_user(public_id)
+    organisation = user.organisation
+    current = {"full_name": user.full_name, "role": user.role.value,
+               "organisation_id": str(organisation.public_id) if organisation else ""}
+    return _user_edit_page(user, current)
+
+
+def managed_user(public_id: str) -> User:
+    """The tenant's user with this public id, whom the signed-in admin may manage."""
+    user = _by_public_id(User, public_id)
+    require(current_user, "users.manage", user)
+    return user
+
+
+@bp.post("/admin/users/<public_id>")
+@login_required
+def user_update(public_id: str) -> Any:
+    """Save a user's new name, role and organisation."""
+    user = managed_user(public_id)
+    form = clean_form(request.form.to_dict())
+    try:
+        changes = service_call(accounts.update_user, db.session, current_user, user,
+                               load(UserUpdateSchema(), form))
+    except ValidationFailed as error:
+        return _user_edit_page(user, form, error=error)
+    flash(_("The changes to %(name)s are saved.", name=user.full_name) if changes
+          else _("Nothing was changed."), "success")
     return redirect(url_for("tenants.users"), code=303)
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 from typing import Any
+from uuid import UUID
 
 from flask import g
 from flask.views import MethodView
@@ -14,8 +15,8 @@ from sqlalchemy import select
 from odr.platform.extensions import db
 from odr.platform.handlers import service_call, settings
 from odr.platform.permissions import require
+from odr.tenants import accounts, services
 from odr.tenants import organisations as insurers
-from odr.tenants import services
 from odr.tenants.models import Invitation, InvitationPurpose, Organisation, User
 from odr.tenants.schemas import (
     InvitationOut,
@@ -23,6 +24,7 @@ from odr.tenants.schemas import (
     OrganisationOut,
     OrganisationSchema,
     UserOut,
+    UserUpdateSchema,
 )
 from odr.tenants.web import add_slug, enter_tenant
 
@@ -59,6 +61,29 @@ class Users(MethodView):
         """List every user of the tenant."""
         require(current_user, "users.list")
         return list(db.session.scalars(select(User).order_by(User.full_name)))
+
+
+@blp.route("/users/<uuid:user_id>")
+class UserItem(MethodView):
+    """One user of the tenant."""
+
+    decorators = [login_required]
+
+    @blp.response(200, UserOut)
+    def get(self, user_id: UUID) -> User:
+        """One user."""
+        user = accounts.user_by_public_id(db.session, g.tenant.id, user_id)
+        require(current_user, "users.list")
+        return user
+
+    @blp.arguments(UserUpdateSchema, location="json")
+    @blp.response(200, UserOut)
+    def put(self, values: dict[str, Any], user_id: UUID) -> User:
+        """Change a user's name, role and organisation (an insurer agent needs one; the last
+        administrator stays one)."""
+        user = accounts.user_by_public_id(db.session, g.tenant.id, user_id)
+        service_call(accounts.update_user, db.session, current_user, user, values)
+        return user
 
 
 @blp.route("/organisations")

@@ -21,6 +21,7 @@ from odr.platform.tokens import hash_token
 from odr.tenants.models import User, UserSession
 from odr.tenants.sessions import (
     end_session,
+    end_session_by_id,
     expired,
     resolve_session,
     start_session,
@@ -42,7 +43,7 @@ def init_app(app: Flask) -> None:
     after_each_event(keep_session_alive)
 
 
-def _limits() -> tuple[timedelta, timedelta]:
+def limits() -> tuple[timedelta, timedelta]:
     """How long a session may stay idle, and live at all (the settings)."""
     settings = current_app.config["ODR"]
     return timedelta(minutes=settings.session_idle_minutes), timedelta(hours=settings.session_max_hours)
@@ -53,10 +54,11 @@ def load_user(user_id: str) -> User | None:
     token = session.get(SESSION_KEY)
     if not token:
         return None
-    idle, absolute = _limits()
-    row, touch = resolve_session(db.session, token, idle=idle, absolute=absolute)
+    idle, absolute = limits()
+    row, touch, ran_out = resolve_session(db.session, token, idle=idle, absolute=absolute)
     if row is None:
-        g.save_session_state = True  # an idle session was just ended: keep that
+        if ran_out is not None:
+            g.end_session_id = ran_out  # ended after the view, as a refresh is written (below)
         return None
     if str(row.user.public_id) != user_id:
         return None
@@ -65,6 +67,7 @@ def load_user(user_id: str) -> User | None:
         # query, and SQLite refuses at once a write inside a read transaction when another
         # request (often the same browser's) wrote since it began: a 500 instead of the page.
         g.touch_session_id = row.id
+    g.user_session = row  # for the page's own question: how long until an idle sign-out
     return row.user
 
 
@@ -102,7 +105,7 @@ def socket_user(sid: str) -> None:
     kept = _kept.get(sid)
     if row is not None and kept is not None and kept.token == token and tuple(row[4:]) == kept.judged \
             and not (inspect(kept.user).detached and inspect(kept.user).expired_attributes):
-        idle, absolute = _limits()
+        idle, absolute = limits()
         now = utcnow()
         if row.revoked_at is None and row.is_active and not expired(
                 row.last_seen_at, row.created_at, idle=idle, absolute=absolute, now=now):
@@ -131,10 +134,13 @@ def keep_session_alive() -> None:
 def save_session_state(response: Response | None) -> Response | None:
     """Commit a session's last-seen time or expiry even when the request itself wrote nothing."""
     touch_id = g.pop("touch_session_id", None)
-    if g.pop("save_session_state", False) or touch_id is not None:
+    end_id = g.pop("end_session_id", None)
+    if touch_id is not None or end_id is not None:
         try:
             if touch_id is not None:
                 touch_session(db.session, touch_id)
+            if end_id is not None:
+                end_session_by_id(db.session, end_id)
             db.session.commit()
         except OperationalError:
             # Best effort: a busy embedded database may refuse; the next request tries again.

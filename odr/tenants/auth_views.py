@@ -13,7 +13,8 @@ from werkzeug.wrappers import Response
 from odr.platform.errors import ValidationFailed
 from odr.platform.extensions import db, limiter
 from odr.platform.handlers import render_form, service_call, settings
-from odr.tenants import auth, services, signin_limits
+from odr.tenants import auth, second_factor, services, signin_limits
+from odr.tenants.second_factor_views import challenge
 from odr.tenants.services import InvalidCredentials, InvalidLink
 from odr.tenants.web import bp
 
@@ -47,9 +48,12 @@ def sign_in() -> Any:
             signin_limits.record_failure(g.tenant.id, email)
         form.pop("password", None)
         return render_form("tenants/sign_in.html", error=error, form=form, next=next_path)
+    signin_limits.record_success(g.tenant.id, email)
+    if second_factor.enabled(user):
+        db.session.commit()
+        return challenge(user, next_path)
     auth.sign_in(user)
     db.session.commit()
-    signin_limits.record_success(g.tenant.id, email)
     return redirect(next_path, code=303)
 
 
@@ -113,6 +117,10 @@ def redeem(token: str) -> Any:
         invitation = services.find_link(db.session, g.tenant, token)
         return render_form("tenants/link_confirm.html", error=error, invitation=invitation, token=token)
     next_path = auth.safe_next(landing, url_for("tenants.dashboard"))
+    if second_factor.enabled(user):
+        # A link proves the mailbox, not the person: the second factor is asked all the same.
+        db.session.commit()
+        return challenge(user, next_path)
     auth.sign_in(user)
     db.session.commit()
     return redirect(next_path, code=303)

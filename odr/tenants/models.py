@@ -6,7 +6,7 @@ import enum
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, CheckConstraint, Enum, ForeignKey, Index, String, UniqueConstraint
+from sqlalchemy import JSON, BigInteger, CheckConstraint, Enum, ForeignKey, Index, String, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from odr.platform.db import Base, PublicIdMixin, TimestampMixin, utcnow
@@ -55,6 +55,8 @@ class Tenant(PublicIdMixin, TimestampMixin, Base):
     default_locale: Mapped[str] = mapped_column(String(10), default="en")
     policy: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     is_active: Mapped[bool] = mapped_column(default=True)
+    # Staff must sign in with a second factor (insurer agents may choose to).
+    require_second_factor: Mapped[bool] = mapped_column(default=False, server_default=false())
 
     def owning_tenant_id(self) -> int:
         """A tenant belongs to itself (what ``can()`` compares with the user's)."""
@@ -104,6 +106,11 @@ class User(TenantScoped, PublicIdMixin, TimestampMixin, Base):
     locale: Mapped[str | None] = mapped_column(String(10))
     is_active: Mapped[bool] = mapped_column(default=True)
     last_login_at: Mapped[datetime | None]
+    # The second factor: an authenticator app's secret (base32), when it was turned on, and the
+    # time step of the last code accepted, so that a code works once.
+    totp_secret: Mapped[str | None] = mapped_column(String(64))
+    totp_enabled_at: Mapped[datetime | None]
+    totp_last_step: Mapped[int | None] = mapped_column(BigInteger)
 
     organisation: Mapped[Organisation | None] = relationship(lazy="joined")
     tenant: Mapped[Tenant] = relationship(lazy="joined")
@@ -189,3 +196,14 @@ class UserSession(TenantScoped, TimestampMixin, Base):
     user_agent: Mapped[str | None] = mapped_column(String(300))
 
     user: Mapped[User] = relationship(lazy="joined")
+
+
+class RecoveryCode(TenantScoped, TimestampMixin, Base):
+    """A single-use code that stands in for the second factor, stored only as its SHA-256."""
+
+    __tablename__ = "recovery_codes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    code_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    used_at: Mapped[datetime | None]

@@ -31,9 +31,19 @@ def _users_list(user: Any, target: Any) -> bool:
     return _role(user) is Role.ADMIN
 
 
-@RULES.rule("users.manage", target="user", description="Disable or re-enable a user")
+@RULES.rule("users.manage", target="user", description="Change a user's name and role, disable or re-enable them")
 def _users_manage(user: Any, target: Any) -> bool:
     return _role(user) is Role.ADMIN
+
+
+@RULES.rule("profile.edit", description="Change one's own name and language, sign out elsewhere")
+def _profile(user: Any, target: Any) -> bool:
+    return True
+
+
+@RULES.rule("profile.password", description="Change one's own password and second factor (staff and agents)")
+def _profile_password(user: Any, target: Any) -> bool:
+    return _role(user).needs_password
 
 
 @RULES.rule("invitations.manage", target="invitation", description="Invite staff and agents, withdraw invitations")

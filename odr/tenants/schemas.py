@@ -51,11 +51,26 @@ class PasswordSchema(BaseSchema):
             raise ValidationError({"password_confirm": [str(_l("The two passwords differ."))]})
 
 
-class InvitationSchema(BaseSchema):
-    """Whom to invite, and as what."""
+class PasswordChangeSchema(PasswordSchema):
+    """The current password, and a new one typed twice."""
 
-    email = Email(**required_text())
+    current_password = fields.String(**required_text())
+
+
+class ProfileSchema(BaseSchema):
+    """One's own name and language (none: the browser's)."""
+
     full_name = Text(**required_text(), validate=at_most(200))
+    locale = fields.String(
+        load_default=None,
+        allow_none=True,
+        validate=validate.OneOf(LOCALES, error=_l("Choose one of the languages offered.")),
+    )
+
+
+class RoleSchema(BaseSchema):
+    """A role, and the organisation an insurer agent belongs to."""
+
     role = fields.Enum(
         Role,
         by_value=True,
@@ -79,6 +94,23 @@ class InvitationSchema(BaseSchema):
         if data["role"] is not Role.INSURER_AGENT:
             data["organisation_id"] = None
         return data
+
+
+class InvitationSchema(RoleSchema):
+    """Whom to invite, and as what."""
+
+    email = Email(**required_text())
+    full_name = Text(**required_text(), validate=at_most(200))
+
+
+# The roles an admin can give: customers join through a case's invitation and stay customers.
+ASSIGNABLE_ROLES = (Role.ADMIN, Role.CASE_MANAGER, Role.MEDIATOR, Role.INSURER_AGENT)
+
+
+class UserUpdateSchema(RoleSchema):
+    """An admin's change to a user: name, role and (for insurer agents) organisation."""
+
+    full_name = Text(**required_text(), validate=at_most(200))
 
 
 class OrganisationSchema(BaseSchema):
@@ -167,6 +199,8 @@ class UserOut(Schema):
     organisation = fields.Nested(OrganisationOut, allow_none=True)
     is_active = fields.Boolean()
     last_login_at = fields.DateTime(allow_none=True)
+    two_step = fields.Function(lambda user: user.totp_enabled_at is not None, dump_only=True,
+                               metadata={"description": "Signs in with a second factor"})
 
 
 class InvitationOut(Schema):

@@ -27,7 +27,6 @@ from odr.tenants.schemas import (
     TenantSchema,
     UserSchema,
 )
-from odr.tenants.sessions import revoke_user_sessions
 from odr.tenants.signals import account_created
 
 
@@ -108,17 +107,6 @@ def create_user(session: Session, tenant: Tenant, data: dict[str, Any]) -> User:
     session.add(user)
     session.flush()
     return user
-
-
-def set_user_active(session: Session, actor: User, user: User, active: bool) -> None:
-    """Disable (ending every session at once) or re-enable a user."""
-    require(actor, "users.manage", user)
-    if user.id == actor.id and not active:
-        raise ValidationFailed(str(_l("You cannot disable your own account.")))
-    user.is_active = active
-    if not active:
-        revoke_user_sessions(session, user)
-    session.flush()
 
 
 # Invitations and sign-in links ----------------------------------------------------------------

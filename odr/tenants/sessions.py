@@ -35,26 +35,45 @@ def start_session(session: Session, user: User, *, ip: str | None, user_agent: s
 
 def resolve_session(
     session: Session, token: str, *, idle: timedelta, absolute: timedelta
-) -> tuple[UserSession | None, bool]:
-    """The live session for ``token`` and whether its last-seen time is due a refresh.
+) -> tuple[UserSession | None, bool, int | None]:
+    """The live session for ``token``, whether its last-seen time is due a refresh, and the id of
+    the session to end when it has just run out (idle for longer than ``idle``, or older than
+    ``absolute``).
 
-    A session idle for longer than ``idle`` or older than ``absolute`` is ended here.
+    Nothing is written here: the caller ends a run-out session after its request's work, since
+    writing within a read (SQLite) fails at once when another connection wrote in between, and
+    the person would get an error page instead of the sign-in page.
     """
     row = session.scalar(_BY_TOKEN, {"token_hash": hash_token(token)})
     if row is None or row.revoked_at is not None or not row.user.is_active:
-        return None, False
+        return None, False, None
     now = utcnow()
     if expired(row.last_seen_at, row.created_at, idle=idle, absolute=absolute, now=now):
-        row.revoked_at = now
-        session.flush()
-        return None, False
-    return row, touch_due(row.last_seen_at, now)
+        return None, False, row.id
+    return row, touch_due(row.last_seen_at, now), None
+
+
+def end_session_by_id(session: Session, session_id: int) -> None:
+    """End the session ``session_id`` (one that ran out)."""
+    session.execute(
+        update(UserSession)
+        .where(UserSession.id == session_id, UserSession.revoked_at.is_(None))
+        .values(revoked_at=utcnow())
+        .execution_options(synchronize_session=False)
+    )
 
 
 def expired(last_seen_at: datetime, created_at: datetime, *, idle: timedelta, absolute: timedelta,
             now: datetime) -> bool:
     """Whether a session seen last at ``last_seen_at`` and opened at ``created_at`` has run out."""
     return now - last_seen_at > idle or now - created_at > absolute
+
+
+def ends_at(row: UserSession, *, touched: bool, idle: timedelta, absolute: timedelta) -> datetime:
+    """When the session ``row`` runs out if nothing more happens: idle since its last use (now, when
+    this request refreshes it), or at its absolute limit, whichever comes first."""
+    last_seen = utcnow() if touched else row.last_seen_at
+    return min(last_seen + idle, row.created_at + absolute)
 
 
 def touch_due(last_seen_at: datetime, now: datetime) -> bool:
@@ -84,9 +103,29 @@ def end_session(session: Session, token: str) -> None:
 
 def revoke_user_sessions(session: Session, user: User) -> None:
     """Sign ``user`` out everywhere."""
-    session.execute(
-        update(UserSession)
-        .where(UserSession.user_id == user.id, UserSession.revoked_at.is_(None))
-        .values(revoked_at=utcnow())
-        .execution_options(synchronize_session=False)
+    revoke_other_sessions(session, user, None)
+
+
+def revoke_other_sessions(session: Session, user: User, keep_token: str | None) -> int:
+    """Sign ``user`` out everywhere but the browser holding ``keep_token``; how many were ended."""
+    query = update(UserSession).where(UserSession.user_id == user.id, UserSession.revoked_at.is_(None))
+    if keep_token:
+        query = query.where(UserSession.token_hash != hash_token(keep_token))
+    result = session.execute(query.values(revoked_at=utcnow()).execution_options(synchronize_session=False))
+    return int(result.rowcount or 0)
+
+
+def other_sessions(
+    session: Session, user: User, keep_token: str | None, *, idle: timedelta, absolute: timedelta
+) -> list[UserSession]:
+    """The live sessions of ``user`` in other browsers, latest first."""
+    now = utcnow()
+    query = select(UserSession).where(
+        UserSession.user_id == user.id,
+        UserSession.revoked_at.is_(None),
+        UserSession.last_seen_at > now - idle,
+        UserSession.created_at > now - absolute,
     )
+    if keep_token:
+        query = query.where(UserSession.token_hash != hash_token(keep_token))
+    return list(session.scalars(query.order_by(UserSession.last_seen_at.desc())))

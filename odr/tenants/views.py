@@ -9,7 +9,13 @@ from sqlalchemy import func, select
 from odr.platform.db import utcnow
 from odr.platform.extensions import db
 from odr.platform.permissions import require
-from odr.tenants import admin_views, auth_views  # noqa: F401 - they add their routes to bp
+from odr.tenants import (  # noqa: F401 - they add their routes to bp
+    admin_views,
+    auth_views,
+    profile_views,
+    second_factor_views,
+    session_views,
+)
 from odr.tenants.models import Invitation, InvitationPurpose, Organisation, Role, User
 from odr.tenants.web import bp
 

@@ -28,6 +28,8 @@ EXPECTED = {
     "dashboard.view":              {"own": (Y, Y, Y, Y, Y), "other": (N, N, N, N, N)},
     "users.list":                  {"own": (Y, N, N, N, N), "other": (N, N, N, N, N)},
     "users.manage":                {"own": (Y, N, N, N, N), "other": (N, N, N, N, N)},
+    "profile.edit":                {"own": (Y, Y, Y, Y, Y), "other": (N, N, N, N, N)},
+    "profile.password":            {"own": (Y, Y, Y, Y, N), "other": (N, N, N, N, N)},
     "invitations.manage":          {"own": (Y, N, N, N, N), "other": (N, N, N, N, N)},
     "invitations.invite_customer": {"own": (Y, Y, N, N, N), "other": (N, N, N, N, N)},
     "organisations.list":          {"own": (Y, Y, N, N, N), "other": (N, N, N, N, N)},

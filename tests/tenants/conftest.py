@@ -22,3 +22,16 @@ def admin_client(client: FlaskClient, tenant: Any, people: dict[str, Any]) -> Fl
 def guest(app: Flask) -> FlaskClient:
     """Another browser: the person who receives the invitation."""
     return app.test_client()
+
+
+@pytest.fixture
+def mediator(people: dict[str, Any]) -> Any:
+    """The tenant's mediator."""
+    return people["mediator"]
+
+
+@pytest.fixture
+def browser(client: FlaskClient, tenant: Any, mediator: Any) -> FlaskClient:
+    """The mediator's browser, signed in."""
+    sign_in(client, tenant, mediator)
+    return client
