@@ -92,6 +92,7 @@ def _setup_page(**context: Any) -> Any:
         secret = session[SETUP_KEY] = totp.new_secret()
     uri = totp.provisioning_uri(secret, account=current_user.email, issuer=g.tenant.name)
     return render_form("tenants/second_factor_setup.html", uri=uri, secret=totp.grouped(secret),
+                       qr_code=totp.qr_code(uri),
                        required=second_factor.required(current_user), **context)
 
 

@@ -1,31 +1,33 @@
 """Time-based one-time passwords (RFC 6238: HMAC-SHA1, 30-second steps, six digits), as
-authenticator apps compute them; written on ``hmac`` because no OTP library is installed."""
+authenticator apps compute them, by pyotp, and the QR code they scan, by segno; this module adds
+what pyotp leaves to its callers: the step a code matched, so that a code is good once, and the
+secret written for typing."""
 
 from __future__ import annotations
 
-import base64
-import hmac
-import secrets
 import time
-from urllib.parse import quote, urlencode
+
+import pyotp
+import segno
+from pyotp.utils import strings_equal
 
 STEP_SECONDS = 30
 DIGITS = 6
 DRIFT_STEPS = 1  # a code of the step before or after is accepted too: clocks and typing take time
 
 
+def _totp(secret: str) -> pyotp.TOTP:
+    return pyotp.TOTP(secret, digits=DIGITS, interval=STEP_SECONDS)
+
+
 def new_secret() -> str:
     """A fresh 160-bit secret in base32, as authenticator apps take it."""
-    return base64.b32encode(secrets.token_bytes(20)).decode("ascii")
+    return pyotp.random_base32(length=32)
 
 
 def code_at(secret: str, step: int) -> str:
-    """The code for time step ``step`` (RFC 4226's dynamic truncation)."""
-    key = base64.b32decode(secret.upper() + "=" * (-len(secret) % 8))
-    digest = hmac.digest(key, step.to_bytes(8, "big"), "sha1")
-    offset = digest[-1] & 0x0F
-    number = int.from_bytes(digest[offset : offset + 4], "big") & 0x7FFFFFFF
-    return str(number % 10**DIGITS).zfill(DIGITS)
+    """The code for time step ``step``."""
+    return _totp(secret).generate_otp(step)
 
 
 def current_step(now: float | None = None) -> int:
@@ -41,17 +43,20 @@ def matching_step(secret: str, code: str, *, after: int | None, now: float | Non
         return None
     present = current_step(now)
     for step in range(present - DRIFT_STEPS, present + DRIFT_STEPS + 1):
-        if (after is None or step > after) and hmac.compare_digest(code_at(secret, step), code):
+        if (after is None or step > after) and strings_equal(code_at(secret, step), code):
             return step
     return None
 
 
 def provisioning_uri(secret: str, *, account: str, issuer: str) -> str:
     """The ``otpauth://`` address an authenticator app reads (Key Uri Format)."""
-    label = quote(f"{issuer}:{account}", safe="@:")
-    query = urlencode({"secret": secret, "issuer": issuer, "algorithm": "SHA1", "digits": DIGITS,
-                       "period": STEP_SECONDS})
-    return f"otpauth://totp/{label}?{query}"
+    return _totp(secret).provisioning_uri(name=account, issuer_name=issuer)
+
+
+def qr_code(uri: str) -> str:
+    """The address as a QR code, an SVG ``data:`` URI for an ``<img>``: the app scans it instead of
+    the key being typed."""
+    return segno.make(uri, error="m").svg_data_uri(scale=5, border=2)
 
 
 def grouped(secret: str) -> str:

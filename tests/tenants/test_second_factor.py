@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 from datetime import UTC, datetime, timedelta
+from urllib.parse import parse_qs, unquote, urlsplit
 
 import time_machine
 from sqlalchemy import select
@@ -37,8 +38,14 @@ def test_a_code_matches_within_one_step_of_drift_once_and_only_as_six_digits():
 
 def test_the_setup_link_and_key_are_what_apps_read():
     uri = totp.provisioning_uri(RFC_SECRET, account="mira@example.org", issuer="Harbour Mediation")
-    assert uri.startswith("otpauth://totp/Harbour%20Mediation:mira@example.org?")
-    assert f"secret={RFC_SECRET}" in uri and "issuer=Harbour+Mediation" in uri and "period=30" in uri
+    parts = urlsplit(uri)
+    assert (parts.scheme, parts.netloc) == ("otpauth", "totp")
+    assert unquote(parts.path) == "/Harbour Mediation:mira@example.org"
+    query = parse_qs(parts.query)
+    assert query["secret"] == [RFC_SECRET] and query["issuer"] == ["Harbour Mediation"]
+    assert query.get("period", ["30"]) == ["30"] and query.get("digits", ["6"]) == ["6"]
+    qr = totp.qr_code(uri)
+    assert qr.startswith("data:image/svg+xml") and "svg" in unquote(qr)
     assert totp.grouped("ABCDEFGHIJ") == "ABCD EFGH IJ"
 
 
@@ -68,6 +75,7 @@ def turn_on(client, tenant) -> tuple[str, list[str]]:
 def test_setting_up_shows_the_key_then_ten_recovery_codes_once(browser, session, tenant, mediator):
     html = browser.get(f"/t/{tenant.slug}/profile/two-step").get_data(as_text=True)
     assert "otpauth://totp/" in html
+    assert re.search(r'<img class="qr-code" src="data:image/svg\+xml[^"]+" alt="[^"]+"', html)
     secret = setup(browser, tenant)
     assert secret == setup(browser, tenant)  # the same key while it is being set up
     path = f"/t/{tenant.slug}/profile/two-step"
