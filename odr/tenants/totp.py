@@ -56,7 +56,7 @@ def provisioning_uri(secret: str, *, account: str, issuer: str) -> str:
 def qr_code(uri: str) -> str:
     """The address as a QR code, an SVG ``data:`` URI for an ``<img>``: the app scans it instead of
     the key being typed."""
-    return segno.make(uri, error="m").svg_data_uri(scale=5, border=2)
+    return segno.make(uri, error="m").svg_data_uri(scale=5, border=4)
 
 
 def grouped(secret: str) -> str:
