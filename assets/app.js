@@ -14,7 +14,8 @@ if (pageUrl && window.history.replaceState) {
 document.addEventListener("submit", (event) => {
   const form = event.target;
   const question = form.getAttribute("data-confirm");
-  if (question && !window.confirm(question)) {
+  // A script that took the submission over (the room's, over its socket) has asked already.
+  if (question && !event.defaultPrevented && !window.confirm(question)) {
     event.preventDefault();
     return;
   }

@@ -158,7 +158,8 @@ function initPanel(panel) {
       item.fail(texts.textTooLarge);
       return;
     }
-    const channel = channelSelect ? channelSelect.value : "joint";
+    // A new version stays where its document is, whatever the chooser says (the server sees to it).
+    const channel = channelSelect && channelSelect.value ? channelSelect.value : "joint";
     try {
       const direct = panel.dataset.direct === "true" && window.crypto && crypto.subtle;
       const xhr = direct
@@ -175,7 +176,38 @@ function initPanel(panel) {
     }
   }
 
+  // Who will see the files: the channel chosen, which must be chosen, and which, when it is not the
+  // channel the person is writing in, they confirm (a private conversation's file shown to the other
+  // side cannot be taken back from their memory).
+  function audienceAgreed() {
+    if (!channelSelect) {
+      return true;
+    }
+    if (!channelSelect.value) {
+      uploads.prepend(progressItemFailed(texts.textChoose));
+      channelSelect.focus();
+      return false;
+    }
+    const inView = texts.channelInView;
+    if (!inView || channelSelect.value === inView) {
+      return true;
+    }
+    const chosen = channelSelect.selectedOptions[0].textContent.trim();
+    return window.confirm(texts.textWider.replace("{channel}", chosen));
+  }
+
+  function progressItemFailed(text) {
+    const line = document.createElement("li");
+    line.className = "upload upload--failed";
+    line.setAttribute("role", "alert");
+    line.textContent = text;
+    return line;
+  }
+
   function uploadAll(files, replaces) {
+    if (!files.length || !audienceAgreed()) {
+      return;
+    }
     Array.from(files).forEach((file) => upload(file, replaces));
   }
 
@@ -186,7 +218,7 @@ function initPanel(panel) {
       chooser.value = "";
     });
     versionChooser.addEventListener("change", () => {
-      if (versionChooser.files.length) {
+      if (versionChooser.files.length) {  // a new version stays in its document's channel
         upload(versionChooser.files[0], replacing);
       }
       versionChooser.value = "";

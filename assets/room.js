@@ -92,10 +92,18 @@ export function startRoom(root) {
 
   // Rendering -------------------------------------------------------------------------------------
 
+  // A recorded label names the role by its code ("Nils Northwind (insurer_agent)"): shown, the code
+  // becomes the role's word in the reader's language, as the server's readable_label does.
+  function readableLabel(label) {
+    return (label || "").replace(/ \(([a-z_]+)\)(?=,|$)/, (whole, code) => (
+      config.roles[code] ? ` (${config.roles[code]})` : whole));
+  }
+
   function actionForm(kind, seq, messageChannel) {
     const form = element("form");
     form.method = "post";
     form.action = kind === "retract" ? config.retractUrl : config.carryUrl;
+    if (kind === "retract") form.dataset.confirm = text.takeBackConfirm;
     form.dataset.roomAction = kind;
     if (kind === "carry") form.className = "carry";
     const csrf = element("input");
@@ -134,7 +142,7 @@ export function startRoom(root) {
     const meta = element("p", "message__meta");
     meta.append(element("strong", "message__author", mine ? text.you : event.actor.name));
     if (!mine) {
-      meta.append(" ", element("span", "message__role", `(${config.roles[event.actor.role] || event.actor.role})`));
+      meta.append(" ", element("span", "message__role", `(${config.roles[event.actor.role] || ""})`));
     }
     const time = element("time", null, timeFormat.format(new Date(event.at)));
     time.dateTime = event.at;
@@ -142,7 +150,7 @@ export function startRoom(root) {
     li.append(meta);
     if (message.carried_from) {
       li.append(element("p", "message__carried", format(text.carried, {
-        channel: config.channels[message.carried_from] || "", author: message.original_author || "",
+        channel: config.channels[message.carried_from] || "", author: readableLabel(message.original_author),
       })));
     }
     const body = element("p", "message__text");
@@ -410,6 +418,7 @@ export function startRoom(root) {
     const form = event.target.closest("[data-room-action]");
     if (!form || !joined || form.dataset.roomAction === "mode") return;
     event.preventDefault();
+    if (form.dataset.confirm && !window.confirm(form.dataset.confirm)) return;
     const seq = Number(form.querySelector("[name=seq]").value);
     const ack = form.dataset.roomAction === "retract"
       ? await emit("retract", { seq })

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 
 from flask_babel import format_date
@@ -16,6 +17,8 @@ from odr.mediation.core.models import (
 )
 from odr.mediation.core.states import LABELS as STATE_LABELS
 from odr.mediation.core.states import CaseState
+from odr.tenants.models import Role
+from odr.tenants.web import role_label
 
 PRODUCT_LINES = {
     ProductLine.MOTOR: _l("Motor"),
@@ -122,3 +125,16 @@ def date_text(value: object) -> str:
         return format_date(datetime.fromisoformat(str(value)), "long")
     except ValueError:
         return str(value or "")
+
+
+# The record names a person as "<name> (<role code>)" (``events.actor_label``): it is what the audit
+# chain holds, in no one's language. Shown to a reader, the code becomes the role's word.
+_RECORDED_ROLE = re.compile(r" \((" + "|".join(role.value for role in Role) + r")\)(?=,|$)")
+
+
+def readable_label(label: str | None) -> str:
+    """A recorded actor label with its role code put into the reader's words: "Nils Northwind
+    (insurer_agent)" reads "Nils Northwind (Insurer agent)"."""
+    if not label:
+        return ""
+    return _RECORDED_ROLE.sub(lambda match: f" ({role_label(match.group(1))})", label)

@@ -9,7 +9,7 @@ from flask import Blueprint, Response, abort, current_app, g, redirect, render_t
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from odr.mediation.core.labels import CHANNELS
+from odr.mediation.core.labels import CHANNELS, readable_label
 from odr.mediation.core.models import Case
 from odr.mediation.core.queries import case_for
 from odr.mediation.documents import services
@@ -25,6 +25,7 @@ from odr.storage.types import CATEGORIES, PREVIEWABLE
 from odr.tenants.web import add_slug, enter_tenant
 
 bp = Blueprint("documents", __name__, url_prefix="/t/<slug>", template_folder="templates")
+bp.add_app_template_filter(readable_label)
 bp.url_value_preprocessor(enter_tenant)
 bp.url_defaults(add_slug)
 

@@ -15,7 +15,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from odr.mediation.core.events import JOINT
-from odr.mediation.core.labels import CHANNELS, REPRESENTATIVE_OF
+from odr.mediation.core.labels import CHANNELS, REPRESENTATIVE_OF, readable_label
 from odr.mediation.core.models import Side
 from odr.mediation.deadlines import display
 from odr.mediation.rooms import presence, replies, services
@@ -33,6 +33,7 @@ bp = Blueprint("rooms", __name__, url_prefix="/t/<slug>", template_folder="templ
 bp.url_value_preprocessor(enter_tenant)
 bp.url_defaults(add_slug)
 bp.add_app_template_filter(linkify)
+bp.add_app_template_filter(readable_label)
 bp.add_app_template_global(parse_iso)
 
 # The order channels are offered in: the shared conversation first.
