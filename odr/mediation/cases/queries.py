@@ -68,16 +68,29 @@ def _contains(text: str) -> str:
     return f"%{escaped}%"
 
 
+def _starting(text: str) -> str:
+    """A LIKE pattern for what starts with ``text``, with ``%`` and ``_`` taken literally (escape ``/``)."""
+    return _contains(text)[1:]
+
+
 def matching(text: str) -> ColumnElement[bool]:
-    """A WHERE clause: ``text`` is part of the reference or of the customer's name, ignoring case.
+    """A WHERE clause: ``text`` is part of the reference or of the customer's name, the start of the
+    policy number, or the customer's whole e-mail address, ignoring case.
 
     ILIKE on the columns themselves, so that PostgreSQL's trigram indexes on them can serve it. The
     pattern goes into the SQL as a literal (still one cached statement for SQLAlchemy): with a bound
     parameter, a statement the driver has prepared gets a generic plan after a few runs, the same for
-    "an" as for "Kowalski", and a trigram index scan for two letters reads the whole index.
+    "an" as for "Kowalski", and a trigram index scan for two letters reads the whole index. Addresses
+    are stored in lower case (``odr.platform.schemas.Email``), so one equality on the (tenant, address)
+    index finds them.
     """
     pattern = bindparam("pattern", _contains(text), type_=String(), literal_execute=True)
-    return or_(Case.reference.ilike(pattern, escape="/"), Case.customer_name.ilike(pattern, escape="/"))
+    start = bindparam("start", _starting(text), type_=String(), literal_execute=True)
+    clauses = [Case.reference.ilike(pattern, escape="/"), Case.customer_name.ilike(pattern, escape="/"),
+               Case.policy_number.ilike(start, escape="/")]
+    if "@" in text:
+        clauses.append(Case.customer_email == text.lower())
+    return or_(*clauses)
 
 
 def filtered(user: Any, filters: dict[str, Any], now: datetime) -> Select[tuple[Case]]:
