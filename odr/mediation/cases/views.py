@@ -27,6 +27,7 @@ from odr.mediation.core.access import STAFF, visible_cases
 from odr.mediation.core.models import Case, ServiceKind
 from odr.mediation.core.queries import case_by_reference
 from odr.mediation.core.states import CaseState
+from odr.mediation.rooms.unread import unread_counts
 from odr.platform.errors import ValidationFailed, is_public_id
 from odr.platform.extensions import db
 from odr.platform.handlers import render_form
@@ -87,7 +88,8 @@ def index() -> Any:
     filtered = any(filters.get(key) for key in ("state", "tier", "overdue", "insurer", "mediator", "q"))
     # A customer has a case or two: the filters would only be in the way until they have many.
     show_filters = Role(current_user.role) is not Role.CUSTOMER or filtered or page.more or page.total > page.page_size
-    return render_form("cases/list.html", page=page, filtered=filtered, show_filters=show_filters, **context)
+    return render_form("cases/list.html", page=page, filtered=filtered, show_filters=show_filters,
+                       unread=unread_counts(db.session, current_user, page.items), **context)
 
 
 # The referral ---------------------------------------------------------------------------------------
