@@ -112,6 +112,15 @@ def public_key(value: Any, not_found: str) -> uuid.UUID:
         raise NotFound(not_found) from None
 
 
+def is_public_id(value: str) -> bool:
+    """``value`` is written as a public id (a UUID), as opposed to, say, a human reference."""
+    try:
+        uuid.UUID(value)
+    except ValueError:
+        return False
+    return True
+
+
 def wants_json() -> bool:
     """True for the REST API and for requests that ask for JSON."""
     if request.path.startswith("/api/"):

@@ -53,7 +53,8 @@ class Cases(MethodView):
     @blp.response(200, CasePageOut)
     def get(self, filters: dict[str, Any]) -> dict[str, Any]:
         """List cases, newest referral first, 25 a page; filter by state (repeatable), tier, overdue,
-        insurer and mediator (an id, or ``none``), and search references and customer names with ``q``."""
+        insurer and mediator (an id, or ``none``), and search with ``q``: part of a reference or a customer's
+        name, the start of a policy number, or a customer's whole e-mail address."""
         require(current_user, "cases.list")
         page = queries.list_cases(db.session, current_user, filters)
         return {"items": page.items, "total": page.total, "page": page.page, "pages": page.pages,

@@ -68,16 +68,29 @@ def _contains(text: str) -> str:
     return f"%{escaped}%"
 
 
+def _starting(text: str) -> str:
+    """A LIKE pattern for what starts with ``text``, with ``%`` and ``_`` taken literally (escape ``/``)."""
+    return _contains(text)[1:]
+
+
 def matching(text: str) -> ColumnElement[bool]:
-    """A WHERE clause: ``text`` is part of the reference or of the customer's name, ignoring case.
+    """A WHERE clause: ``text`` is part of the reference or of the customer's name, the start of the
+    policy number, or the customer's whole e-mail address, ignoring case.
 
     ILIKE on the columns themselves, so that PostgreSQL's trigram indexes on them can serve it. The
     pattern goes into the SQL as a literal (still one cached statement for SQLAlchemy): with a bound
     parameter, a statement the driver has prepared gets a generic plan after a few runs, the same for
-    "an" as for "Kowalski", and a trigram index scan for two letters reads the whole index.
+    "an" as for "Kowalski", and a trigram index scan for two letters reads the whole index. Addresses
+    are stored in lower case (``odr.platform.schemas.Email``), so one equality on the (tenant, address)
+    index finds them.
     """
     pattern = bindparam("pattern", _contains(text), type_=String(), literal_execute=True)
-    return or_(Case.reference.ilike(pattern, escape="/"), Case.customer_name.ilike(pattern, escape="/"))
+    start = bindparam("start", _starting(text), type_=String(), literal_execute=True)
+    clauses = [Case.reference.ilike(pattern, escape="/"), Case.customer_name.ilike(pattern, escape="/"),
+               Case.policy_number.ilike(start, escape="/")]
+    if "@" in text:
+        clauses.append(Case.customer_email == text.lower())
+    return or_(*clauses)
 
 
 def filtered(user: Any, filters: dict[str, Any], now: datetime) -> Select[tuple[Case]]:
@@ -131,10 +144,13 @@ def _count(session: Session, query: Select[tuple[Case]], limit: int | None) -> t
 
 
 def _page_and_count(
-    session: Session, query: Select[tuple[Case]], offset: int, page_size: int, limit: int | None
+    session: Session, query: Select[tuple[Case]], offset: int, page_size: int, limit: int | None,
+    first: ColumnElement[bool] | None = None,
 ) -> tuple[list[Case], int, bool]:
-    """A page of ``query``'s cases, then their count (none needed when the page is the last one)."""
-    items = list(session.scalars(_shown(query).order_by(*NEWEST_FIRST).limit(page_size).offset(offset)))
+    """A page of ``query``'s cases (those matching ``first`` before the others), then their count (none
+    needed when the page is the last one)."""
+    order = (first.desc(), *NEWEST_FIRST) if first is not None else NEWEST_FIRST
+    items = list(session.scalars(_shown(query).order_by(*order).limit(page_size).offset(offset)))
     if 0 < len(items) < page_size or (not items and not offset):
         return items, offset + len(items), False
     return items, *_count(session, query, limit)
@@ -164,25 +180,26 @@ def _page_with_count(
 
 def list_cases(
     session: Session, user: Any, filters: dict[str, Any], *, now: datetime | None = None, page_size: int = PAGE_SIZE,
-    count_limit: int | None = None,
+    count_limit: int | None = None, first: ColumnElement[bool] | None = None,
 ) -> CasePage:
     """One page of the cases ``user`` may see, newest referral first, with the total count.
 
     :param filters: a loaded ``CaseFilterSchema`` (state, tier, overdue, insurer, mediator, q, page)
     :param count_limit: count at most this many matches (or as many as reach to the end of this page,
         if that is more) and report ``more`` beyond; None counts them all
+    :param first: the cases matching this clause come before the others (each part newest first)
     """
     now = now or utcnow()
     query = filtered(user, filters, now)
     page = int(filters.get("page") or 1)
     offset = (page - 1) * page_size
     limit = None if count_limit is None else max(count_limit, offset + page_size)
-    if limit is not None and filters.get("q"):
+    if limit is not None and filters.get("q") and first is None:
         items, total, more = _page_with_count(session, query, offset, page_size, limit)
     else:
         # Other filters match many cases in no useful order; a count that stops early, without
         # sorting them, is cheaper than taking them newest first as the single statement must.
-        items, total, more = _page_and_count(session, query, offset, page_size, limit)
+        items, total, more = _page_and_count(session, query, offset, page_size, limit, first)
     overdue_ids = frozenset(c.id for c in items if c.overdue_from is not None and c.overdue_from < now)
     return CasePage(items, total, page, page_size, overdue_ids, more)
 

@@ -25,8 +25,10 @@ from odr.mediation.cases.web import bp, case_or_404, refer_once
 from odr.mediation.core import labels
 from odr.mediation.core.access import STAFF, visible_cases
 from odr.mediation.core.models import Case, ServiceKind
+from odr.mediation.core.queries import case_by_reference
 from odr.mediation.core.states import CaseState
-from odr.platform.errors import ValidationFailed
+from odr.mediation.rooms.unread import unread_counts
+from odr.platform.errors import ValidationFailed, is_public_id
 from odr.platform.extensions import db
 from odr.platform.handlers import render_form
 from odr.platform.i18n import LANGUAGES, language_name
@@ -86,7 +88,8 @@ def index() -> Any:
     filtered = any(filters.get(key) for key in ("state", "tier", "overdue", "insurer", "mediator", "q"))
     # A customer has a case or two: the filters would only be in the way until they have many.
     show_filters = Role(current_user.role) is not Role.CUSTOMER or filtered or page.more or page.total > page.page_size
-    return render_form("cases/list.html", page=page, filtered=filtered, show_filters=show_filters, **context)
+    return render_form("cases/list.html", page=page, filtered=filtered, show_filters=show_filters,
+                       unread=unread_counts(db.session, current_user, page.items), **context)
 
 
 # The referral ---------------------------------------------------------------------------------------
@@ -160,7 +163,14 @@ def _referral_message(case: Case, created: bool) -> str:
 @bp.get("/cases/<public_id>")
 @login_required
 def show(public_id: str) -> Any:
-    """Everything about one case that the viewer may see: summary, clock, next steps, timeline."""
+    """Everything about one case that the viewer may see: summary, clock, next steps, timeline.
+
+    A case's human reference in place of its id (``MED-2026-000003``) leads to the case's own address.
+    """
+    if not is_public_id(public_id):
+        case = case_by_reference(db.session, current_user, public_id)
+        require(current_user, "cases.view", case)
+        return redirect(url_for("cases.show", public_id=case.public_id))
     case = case_or_404(public_id)
     require(current_user, "cases.view", case)
     return render_case(case)

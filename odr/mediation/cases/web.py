@@ -13,11 +13,13 @@ from odr.mediation.cases import queries, services
 from odr.mediation.core.labels import state_label, tier_label
 from odr.mediation.core.models import Case
 from odr.mediation.core.queries import case_for
+from odr.mediation.rooms.unread import has_unread_for_mediator, unread_counts
 from odr.platform.db import retry_on_conflict
 from odr.platform.extensions import db
 from odr.platform.handlers import service_call
 from odr.platform.i18n import money
 from odr.platform.permissions import can
+from odr.tenants.models import Role
 from odr.tenants.web import add_slug, enter_tenant
 
 # Pages live under /t/<slug>/cases, beside the tenant's own pages and entered the same way.
@@ -55,8 +57,11 @@ def dashboard_cases() -> dict[str, Any] | None:
     if g.get("tenant") is None or not can(current_user, "cases.list"):
         return None
     filters = queries.default_filters(current_user)
+    # A mediator starts where someone waits for an answer: cases with unread messages first.
+    first = has_unread_for_mediator(current_user) if Role(current_user.role) is Role.MEDIATOR else None
     page = queries.list_cases(db.session, current_user, filters, page_size=DASHBOARD_SIZE,
-                              count_limit=queries.COUNT_LIMIT)
+                              count_limit=queries.COUNT_LIMIT, first=first)
+    unread = unread_counts(db.session, current_user, page.items)
     items = [
         {
             "title": case.reference,
@@ -64,6 +69,8 @@ def dashboard_cases() -> dict[str, Any] | None:
             "detail": " · ".join([state_label(case.state), tier_label(case.tier), case.organisation.name,
                                   case.customer_name, money(case.amount_minor, case.currency)]),
             "flag": _("Overdue") if case.id in page.overdue_ids else "",
+            "unread": unread.get(case.id, 0),
+            "unread_url": url_for("rooms.room", public_id=case.public_id),
         }
         for case in page.items
     ]

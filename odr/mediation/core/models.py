@@ -104,6 +104,12 @@ class Case(TenantScoped, PublicIdMixin, TimestampMixin, Base):
         only_on("postgresql", Index("ix_cases_customer_name_trgm", "customer_name", postgresql_using="gin",
                                     postgresql_ops={"customer_name": "gin_trgm_ops"},
                                     postgresql_with={"fastupdate": "off"})),
+        # Search by the start of a policy number in any letter case (ILIKE 'abc%'), served the same way.
+        only_on("postgresql", Index("ix_cases_policy_number_trgm", "policy_number", postgresql_using="gin",
+                                    postgresql_ops={"policy_number": "gin_trgm_ops"},
+                                    postgresql_with={"fastupdate": "off"})),
+        # Search by the customer's whole address (stored in lower case).
+        Index("ix_cases_tenant_id_customer_email", "tenant_id", "customer_email"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

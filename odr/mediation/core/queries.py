@@ -13,6 +13,8 @@ from odr.mediation.core.events import CaseEvent
 from odr.mediation.core.models import Case
 from odr.platform.errors import NotFound, public_key
 
+REFERENCE_LENGTH = 32  # the column's length
+
 
 def case_for(session: Session, user: Any, public_id: Any) -> Case:
     """The case ``public_id`` if ``user`` may see it; anything else (malformed, foreign, hidden) is not found."""
@@ -20,6 +22,20 @@ def case_for(session: Session, user: Any, public_id: Any) -> Case:
     case = session.scalar(
         select(Case).where(Case.public_id == key, Case.tenant_id == user.tenant_id, visible_cases(user))
     )
+    if case is None:
+        raise NotFound(str(_l("We could not find that case.")))
+    return case
+
+
+def case_by_reference(session: Session, user: Any, reference: str) -> Case:
+    """The case with the human ``reference`` (any letter case, spaces around it ignored) if ``user``
+    may see it; a reference unknown or hidden from them is not found, with the same words as any case."""
+    text = reference.strip()
+    case = None
+    # What cannot be a reference is not looked up (a NUL byte is an error on SQLite, not a miss).
+    if 0 < len(text) <= REFERENCE_LENGTH and text.isprintable():
+        case = session.scalar(select(Case).where(
+            Case.tenant_id == user.tenant_id, Case.reference.in_(sorted({text, text.upper()})), visible_cases(user)))
     if case is None:
         raise NotFound(str(_l("We could not find that case.")))
     return case
