@@ -5,8 +5,8 @@ from __future__ import annotations
 from alembic import context
 from flask import current_app
 
-from odr.platform.db import schema_filter
 from odr.app.models import all_metadata
+from odr.platform.db import schema_filter
 
 config = context.config
 target_metadata = all_metadata()
