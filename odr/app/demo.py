@@ -53,6 +53,7 @@ def demo(force: bool) -> None:
     # replaces that one, so the printed link is the one that works.
     reference = _demo_case(session, tenant, settings.base_url)
     admin = session.scalar(select(User).where(User.email == PEOPLE[0][0]))
+    _demo_policy(session, tenant, admin)
     link = None
     if session.scalar(select(User).where(User.email == CUSTOMER[0])) is None:
         _invitation, token = services.invite(
@@ -101,6 +102,18 @@ def _print_sign_in(base: str, tenant: Tenant, passwords: dict[str, str | None], 
     else:
         click.echo(f"  customer       {CUSTOMER[0]}: ask for a sign-in link at {base}/t/{tenant.slug}/sign-in-link "
                    "(the e-mail is written to the log)")
+
+
+def _demo_policy(session: Any, tenant: Tenant, admin: User) -> None:
+    """The admin's first change to the policy, so its page shows a recorded change: reminders 5 days ahead."""
+    from odr.tenants import policy_changes
+    from odr.tenants.models import PolicyChange
+    from odr.tenants.policy_settings import current_values
+
+    if session.scalar(select(PolicyChange.id).where(PolicyChange.tenant_id == tenant.id).limit(1)) is not None:
+        return
+    values = {**current_values(tenant.policy or {}), "deadlines.reminder_days": [5, 1]}
+    policy_changes.save(session, admin, tenant, values, recompute=True)
 
 
 def _demo_case(session: Any, tenant: Tenant, base_url: str) -> str:

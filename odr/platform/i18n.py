@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
-from babel import Locale, numbers
+from babel import Locale, dates, numbers
 from flask import Flask, g, has_request_context, request, session
-from flask_babel import format_date, format_datetime, get_locale, gettext, ngettext
+from flask_babel import format_date, format_datetime, get_locale, get_timezone, gettext, ngettext
 from flask_login import current_user
 
 from odr.platform.extensions import babel
@@ -44,6 +45,38 @@ def select_timezone() -> str:
 def _reader_locale() -> Locale:
     """The locale to format in: the reader's, or English outside a request (a job, a script)."""
     return get_locale() or Locale.parse("en")
+
+
+# English is written the British way (7 Dec 2026, 14:30): the service is a UK and European one, and
+# Babel's "en" is American (Dec 7, 2026, 2:30 PM), which reads 12/7 as the 7th of December.
+_FORMAT_LOCALES = {"en": "en_GB"}
+
+
+def format_locale() -> Locale:
+    """The locale dates are written in: the reader's, English as in Britain."""
+    locale = _reader_locale()
+    return Locale.parse(_FORMAT_LOCALES.get(str(locale), str(locale)))
+
+
+def when(moment: datetime | None) -> str:
+    """A moment as every page writes it: the medium date and the short time, in the tenant's zone
+    ("7 Dec 2026, 14:30"; "07.12.2026, 14:30")."""
+    if moment is None:
+        return ""
+    zone = get_timezone() if has_request_context() or g.get("tenant") else None
+    locale = format_locale()
+    local = dates.format_date(moment.astimezone(zone) if zone else moment, "medium", locale=locale)
+    return f"{local}, {dates.format_time(moment, 'short', tzinfo=zone, locale=locale)}"
+
+
+def day(value: date | datetime | None) -> str:
+    """A date as every page writes it: the medium date (a moment's date in the tenant's zone)."""
+    if value is None:
+        return ""
+    if isinstance(value, datetime):
+        zone = get_timezone() if has_request_context() or g.get("tenant") else None
+        value = value.astimezone(zone) if zone else value
+    return dates.format_date(value, "medium", locale=format_locale())
 
 
 def money(minor_units: int, currency: str) -> str:
@@ -127,5 +160,5 @@ def init_i18n(app: Flask, default_locale: str) -> None:
     babel.init_app(app, locale_selector=select_locale, timezone_selector=select_timezone)
     app.jinja_env.globals.update(
         format_datetime=format_datetime, format_date=format_date, money=money, get_locale=get_locale,
-        LANGUAGES=LANGUAGES, language_name=language_name, number=number,
+        LANGUAGES=LANGUAGES, language_name=language_name, number=number, when=when, day=day,
     )

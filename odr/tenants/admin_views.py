@@ -8,6 +8,7 @@ from uuid import UUID
 
 from flask import flash, g, redirect, request, url_for
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 from sqlalchemy import select
 from werkzeug.wrappers import Response
@@ -15,7 +16,7 @@ from werkzeug.wrappers import Response
 from odr.platform.errors import NotFound, ValidationFailed
 from odr.platform.extensions import db
 from odr.platform.handlers import render_form, service_call, settings
-from odr.platform.permissions import require
+from odr.platform.permissions import can, require
 from odr.platform.schemas import clean_form, load
 from odr.tenants import accounts, services
 from odr.tenants import organisations as insurers
@@ -38,6 +39,40 @@ def _by_public_id(model: Any, public_id: str) -> Any:
 
 def _organisations() -> list[Organisation]:
     return list(db.session.scalars(select(Organisation).order_by(Organisation.name)))
+
+
+# The administration hub ----------------------------------------------------------------------
+
+ADMIN_PAGES = (
+    # (permission, endpoint, title, what it is for)
+    ("users.list", "tenants.users", _l("Users"), _l("Everyone who can sign in: change a role, disable an account, "
+                                                   "require two-step verification.")),
+    ("invitations.manage", "tenants.invitations", _l("Invitations"), _l("Invite staff and insurer agents, resend "
+                                                                       "or withdraw an invitation.")),
+    ("organisations.list", "tenants.organisations", _l("Insurers"), _l("The insurers that refer cases, with their "
+                                                                      "contacts and reference prefixes.")),
+    ("policy.view", "tenants.policy", _l("Policy"), _l("Deadlines, eligibility rules, document limits and "
+                                                      "reminders, with every change recorded.")),
+    ("templates.manage", "tenants.email_templates", _l("E-mails"), _l("The wording of the e-mails people "
+                                                                     "receive.")),
+)
+ADMIN_ENDPOINTS = frozenset(endpoint for _p, endpoint, _t, _d in ADMIN_PAGES) | {
+    "tenants.administration", "tenants.user_edit", "tenants.organisation_edit", "tenants.email_template"}
+
+
+def admin_pages(user: Any) -> list[tuple[str, Any, Any]]:
+    """The administration pages ``user`` may open: (endpoint, title, description)."""
+    return [(endpoint, title, text) for permission, endpoint, title, text in ADMIN_PAGES if can(user, permission)]
+
+
+@bp.get("/admin")
+@login_required
+def administration() -> Any:
+    """The pages that run the tenant, each with what it is for."""
+    pages = admin_pages(current_user)
+    if not pages:
+        raise NotFound(_("We could not find that."))
+    return render_form("tenants/admin/index.html", pages=pages)
 
 
 # Users ---------------------------------------------------------------------------------------

@@ -66,3 +66,62 @@ def user_create(
         fail(error)
     db.session.commit()
     click.echo(f"Created {user.role.value} {user.email} in {tenant.slug}")
+
+
+policy_cli = AppGroup("policy", help="See and change a tenant's policy (deadlines, rules, limits).")
+
+
+def _tenant(slug: str) -> Tenant:
+    tenant = db.session.scalar(select(Tenant).where(Tenant.slug == slug))
+    if tenant is None:
+        raise click.ClickException(f"No tenant at {slug!r}; see `odr tenant create`.")
+    set_tenant(db.session, tenant.id)
+    return tenant
+
+
+@policy_cli.command("show")
+@click.option("--tenant", "slug", required=True, help="The tenant's slug")
+def policy_show(slug: str) -> None:
+    """Print every setting: its path, value and default."""
+    from odr.tenants.policy_settings import sections
+
+    tenant = _tenant(slug)
+    for section in sections():
+        click.echo(f"# {section.title}")
+        for setting in section.settings:
+            value = setting.value(tenant.policy or {})
+            mark = "" if value == setting.default else "  (changed)"
+            click.echo(f"{setting.path} = {setting.form_value(value)}  [{setting.shown(value)}; "
+                       f"default {setting.shown(setting.default)}]{mark}")
+
+
+@policy_cli.command("set")
+@click.option("--tenant", "slug", required=True, help="The tenant's slug")
+@click.option("--recompute", is_flag=True, help="Move the open deadlines to the new values")
+@click.argument("assignments", nargs=-1, required=True, metavar="PATH=VALUE...")
+def policy_set(slug: str, recompute: bool, assignments: tuple[str, ...]) -> None:
+    """Change settings, checked as the policy page checks them, and record the change.
+
+    A value is as the page takes it: deadlines.reminder_days=5,1; documents.max_bytes=20 (MB);
+    an amount in major units; a switch as on or off; kinds of file separated by commas.
+    """
+    from odr.tenants.policy_changes import set_from_text
+
+    tenant = _tenant(slug)
+    pairs: dict[str, str] = {}
+    for item in assignments:
+        path, sep, value = item.partition("=")
+        if not sep:
+            raise click.ClickException(f"{item!r}: write PATH=VALUE, e.g. deadlines.response_days=21")
+        pairs[path.strip()] = value.strip()
+    try:
+        saved = set_from_text(db.session, None, tenant, pairs, recompute=recompute)
+    except ValidationFailed as error:
+        fail(error)
+    db.session.commit()
+    if not saved.changes:
+        click.echo("Nothing was changed.")
+        return
+    for change in saved.changes:
+        click.echo(f"{change.setting.path}: {change.setting.shown(change.old)} -> {change.setting.shown(change.new)}")
+    click.echo(f"Open deadlines moved: {saved.moved}" if recompute else "Open deadlines keep their dates.")

@@ -207,3 +207,26 @@ class RecoveryCode(TenantScoped, TimestampMixin, Base):
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
     code_hash: Mapped[str] = mapped_column(String(64), unique=True)
     used_at: Mapped[datetime | None]
+
+
+class PolicyChange(TenantScoped, Base):
+    """One setting of the tenant's policy changed: by whom, when, from what to what.
+
+    ``recomputed`` says whether the open deadlines were moved to the new value (``moved`` of them)
+    or kept their dates. Kept when its author leaves: the record outlives the account.
+    """
+
+    __tablename__ = "policy_changes"
+    __table_args__ = (Index("ix_policy_changes_tenant_id_changed_at", "tenant_id", "changed_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    changed_at: Mapped[datetime] = mapped_column(default=utcnow)
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    actor_label: Mapped[str] = mapped_column(String(300))
+    setting: Mapped[str] = mapped_column(String(120))  # the dotted path in the policy
+    old_value: Mapped[Any] = mapped_column(JSON)
+    new_value: Mapped[Any] = mapped_column(JSON)
+    recomputed: Mapped[bool] = mapped_column(default=False)
+    moved: Mapped[int] = mapped_column(default=0)
+
+    actor: Mapped[User | None] = relationship(lazy="joined")

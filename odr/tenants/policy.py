@@ -4,8 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
+from flask_babel import lazy_gettext as _l
+
 from odr.platform.permissions import Rules
 from odr.tenants.models import Role
+from odr.tenants.policy_settings import Kind, Section, Setting
 
 RULES = Rules()
 
@@ -71,6 +74,32 @@ def _templates(user: Any, target: Any) -> bool:
     return _role(user) is Role.ADMIN
 
 
+@RULES.rule("policy.view", description="See the tenant's policy: its deadlines, rules and limits")
+def _policy_view(user: Any, target: Any) -> bool:
+    return _role(user) in {Role.ADMIN, Role.CASE_MANAGER}
+
+
+@RULES.rule("policy.manage", description="Change the tenant's policy")
+def _policy_manage(user: Any, target: Any) -> bool:
+    return _role(user) is Role.ADMIN
+
+
 @RULES.rule("notifications.view", description="See one's own notifications")
 def _notifications(user: Any, target: Any) -> bool:
     return True
+
+
+def policy_section() -> Section:
+    """The tenants domain's settings on the policy page: invitations and case references."""
+    return Section(
+        key="general", order=10, title=_l("Invitations and references"),
+        description=_l("How long an invitation stays valid, and how new case references begin."),
+        settings=(
+            Setting("invitation_days", _l("An invitation is valid for"),
+                    _l("After this, the link in an invitation e-mail stops working and a new one must be sent."),
+                    Kind.DAYS, DEFAULT_POLICY["invitation_days"], 1, 60),
+            Setting("case_reference_prefix", _l("Case references begin with"),
+                    _l("New cases get references like MED-2026-00042; cases already referred keep theirs."),
+                    Kind.CODE, DEFAULT_POLICY["case_reference_prefix"], 2, 6),
+        ),
+    )

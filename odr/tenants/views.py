@@ -12,6 +12,7 @@ from odr.platform.permissions import require
 from odr.tenants import (  # noqa: F401 - they add their routes to bp
     admin_views,
     auth_views,
+    policy_views,
     profile_views,
     second_factor_views,
     session_views,

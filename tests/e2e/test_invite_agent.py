@@ -25,8 +25,9 @@ def test_admin_invites_an_insurer_agent_who_joins_with_a_password(
 ):
     sign_in(page, ADMIN)
     follow(
-        page, page.get_by_role("navigation", name="Main").get_by_role("link", name="Invitations")
+        page, page.get_by_role("navigation", name="Main").get_by_role("link", name="Administration")
     )
+    follow(page, page.get_by_role("link", name="Invitations"))
     expect(page.get_by_role("heading", level=1)).to_have_text("Invitations")
 
     # An empty form comes back with a summary of what to fix, focused for screen readers.

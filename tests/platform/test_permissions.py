@@ -36,6 +36,8 @@ EXPECTED = {
     "organisations.manage":        {"own": (Y, N, N, N, N), "other": (N, N, N, N, N)},
     "templates.manage":            {"own": (Y, N, N, N, N), "other": (N, N, N, N, N)},
     "notifications.view":          {"own": (Y, Y, Y, Y, Y), "other": (N, N, N, N, N)},
+    "policy.view":                 {"own": (Y, Y, N, N, N), "other": (N, N, N, N, N)},
+    "policy.manage":               {"own": (Y, N, N, N, N), "other": (N, N, N, N, N)},
 }
 # fmt: on
 

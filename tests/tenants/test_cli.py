@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import func, select
 
 from odr.platform.tenancy import set_tenant
-from odr.tenants.models import Invitation, Organisation, Role, Tenant, User
+from odr.tenants.models import Invitation, Organisation, PolicyChange, Role, Tenant, User
 from odr.tenants.passwords import verify_password
 from tests import factories
 
@@ -252,6 +252,10 @@ def test_demo_twice_is_idempotent_and_prints_how_to_sign_in(cli, session):
     ).all()
     assert [i.state for i in sorted(invitations, key=lambda i: i.id)] == ["revoked", "revoked", "pending"]
     assert "is open in mediation" in second.output
+    # The admin's change to the policy is recorded once, and the demo case's deadlines followed it.
+    changes = session.scalars(select(PolicyChange).where(PolicyChange.tenant_id == tenant.id)).all()
+    assert [(c.setting, c.new_value, c.recomputed) for c in changes] == [("deadlines.reminder_days", [5, 1], True)]
+    assert tenant.policy["deadlines"]["reminder_days"] == [5, 1]
 
 
 def test_demo_in_production_is_refused_without_force_and_with_it_has_random_passwords(app, cli, session, monkeypatch):

@@ -10,6 +10,7 @@ from odr.mediation.core.channels import JOINT, STAFF
 from odr.mediation.core.kinds import EventKinds
 from odr.mediation.core.labels import date_text, party_text, tier_label
 from odr.mediation.core.models import Case
+from odr.platform.i18n import rendered
 
 KINDS = EventKinds()
 
@@ -45,3 +46,9 @@ TASK_DONE = KINDS.declare(
     "task.done",
     lambda p, case: (_("A call to %(party)s was logged", party=party_text(p.get("party"))), p.get("note") or ""),
     channels=(STAFF,))
+MOVED = KINDS.declare(
+    "deadline.moved",
+    lambda p, case: (_("A deadline moved with the provider's policy: %(what)s is now due by %(date)s",
+                       what=rendered(p["what_message"]) if p.get("what_message") else p.get("what", ""),
+                       date=date_text(p.get("due_at"))), ""),
+    channels=(JOINT, STAFF))
