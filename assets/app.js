@@ -2,6 +2,7 @@
 import { forgetDrafts, keepDraft } from "./drafts.js";
 import { startRoom } from "./room.js";
 import { startSessionTimeout } from "./session.js";
+import { watchTables } from "./tables.js";
 
 document.documentElement.classList.add("js");
 
@@ -32,6 +33,7 @@ document.addEventListener("change", (event) => {
 });
 
 document.addEventListener("DOMContentLoaded", () => {
+  watchTables();
   const room = document.querySelector("[data-room]");
   if (room) {
     keepDraft(room);

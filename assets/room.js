@@ -59,7 +59,9 @@ export function startRoom(root) {
   const presentList = root.querySelector("[data-present]");
   const announcer = root.querySelector("[data-announcer]");
   const timeFormat = new Intl.DateTimeFormat(root.dataset.locale, {
-    dateStyle: "short", timeStyle: "short", timeZone: root.dataset.timeZone,
+    // As the server writes a moment (odr.platform.i18n.when): the medium date and the short time,
+    // in the page's locale (English as in Britain) and the tenant's time zone.
+    dateStyle: "medium", timeStyle: "short", timeZone: root.dataset.timeZone,
   });
 
   let cursor = Number(root.dataset.lastSeq);

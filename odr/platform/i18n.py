@@ -58,6 +58,11 @@ def format_locale() -> Locale:
     return Locale.parse(_FORMAT_LOCALES.get(str(locale), str(locale)))
 
 
+def date_locale() -> str:
+    """The locale a page's script formats dates in, as a BCP 47 tag ("en-GB", "de")."""
+    return str(format_locale()).replace("_", "-")
+
+
 def when(moment: datetime | None) -> str:
     """A moment as every page writes it: the medium date and the short time, in the tenant's zone
     ("7 Dec 2026, 14:30"; "07.12.2026, 14:30")."""
@@ -114,7 +119,7 @@ class Message:
     num: int | None = None
 
     def __str__(self) -> str:
-        values = {k: str(v) if isinstance(v, Message) else v for k, v in self.params.items()}
+        values = {k: rendered(v) if isinstance(v, Message | date) else v for k, v in self.params.items()}
         if self.plural is not None:
             values.pop("num", None)  # ngettext passes the count as num itself
             return ngettext(self.id, self.plural, self.num or 0, **values)
@@ -122,8 +127,7 @@ class Message:
 
     def to_json(self) -> dict[str, Any]:
         """The message as JSON: its id, parameters (nested messages as objects), plural form."""
-        data: dict[str, Any] = {"id": self.id, "params": {
-            k: v.to_json() if isinstance(v, Message) else v for k, v in self.params.items()}}
+        data: dict[str, Any] = {"id": self.id, "params": {k: _param_json(v) for k, v in self.params.items()}}
         if self.plural is not None:
             data.update(plural=self.plural, num=self.num)
         return data
@@ -131,9 +135,30 @@ class Message:
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> Message:
         """The message stored by ``to_json``."""
-        params = {k: cls.from_json(v) if isinstance(v, dict) and "id" in v else v
-                  for k, v in (data.get("params") or {}).items()}
+        params = {k: _param(v) for k, v in (data.get("params") or {}).items()}
         return cls(data["id"], params, data.get("plural"), data.get("num"))
+
+
+def _param_json(value: Any) -> Any:
+    """A message's parameter as JSON: a message as an object, a date as ``{"date": ISO}``."""
+    if isinstance(value, Message):
+        return value.to_json()
+    if isinstance(value, datetime):
+        return {"moment": value.isoformat()}
+    if isinstance(value, date):
+        return {"date": value.isoformat()}
+    return value
+
+
+def _param(value: Any) -> Any:
+    """A parameter stored by ``_param_json``."""
+    if isinstance(value, dict) and "id" in value:
+        return Message.from_json(value)
+    if isinstance(value, dict) and set(value) == {"date"}:
+        return date.fromisoformat(value["date"])
+    if isinstance(value, dict) and set(value) == {"moment"}:
+        return datetime.fromisoformat(value["moment"])
+    return value
 
 
 def _m(msgid: str, **params: Any) -> Message:
@@ -147,9 +172,13 @@ def _mn(singular: str, plural: str, num: int, **params: Any) -> Message:
 
 
 def rendered(value: Any) -> str:
-    """A stored value as text for the reader: a message (or its JSON) in their language, else as is."""
-    if isinstance(value, dict) and "id" in value:
-        value = Message.from_json(value)
+    """A stored value as text for the reader: a message (or its JSON) in their language, a date or a
+    moment as every page writes it, else as is."""
+    value = _param(value)
+    if isinstance(value, datetime):
+        return when(value)
+    if isinstance(value, date):
+        return day(value)
     return "" if value is None else str(value)
 
 
@@ -161,4 +190,5 @@ def init_i18n(app: Flask, default_locale: str) -> None:
     app.jinja_env.globals.update(
         format_datetime=format_datetime, format_date=format_date, money=money, get_locale=get_locale,
         LANGUAGES=LANGUAGES, language_name=language_name, number=number, when=when, day=day,
+        date_locale=date_locale,
     )

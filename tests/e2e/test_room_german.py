@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from playwright.sync_api import Page, expect
 
@@ -42,6 +44,9 @@ def test_the_room_its_script_draws_reads_in_german(new_page, demo_case):  # noqa
     write(agent, "We could offer 3,000 for the roof.")
     expect(mediator.locator("[data-messages]")).to_contain_text("We could offer 3,000", timeout=LIVE)
     expect(mediator.locator("[data-announcer]")).to_contain_text("Neue Nachricht von", timeout=LIVE)
+    # The times the page came with and the one its script drew read alike: the server's format.
+    times = mediator.locator("[data-messages] time").all_inner_texts()
+    assert len(times) >= 2 and all(re.fullmatch(r"\d{2}\.\d{2}\.\d{4}, \d{2}:\d{2}", t) for t in times), times
     texts = [" ".join(t.split()) for t in mediator.evaluate(SHOWN) if t and t.strip()]
     assert texts, "the room showed nothing"
     assert untranslated(texts) == set()

@@ -198,12 +198,33 @@ def test_the_users_page_shows_last_sign_in_in_the_tenant_time_zone(client, sessi
     session.commit()
     sign_in(client, new_york, admin)
     html = client.get(f"/t/{new_york.slug}/admin/users").get_data(as_text=True)
-    assert "Jan 15, 2025, 12:30:00" in html
+    assert "15 Jan 2025, 12:30" in html  # English is written the British way, without seconds
     client.environ_base["HTTP_ACCEPT_LANGUAGE"] = "de"
     post_form(client, "/language", {"language": "de"})
     html = client.get(f"/t/{new_york.slug}/admin/users").get_data(as_text=True)
-    assert "15.01.2025, 12:30:00" in html
+    assert "15.01.2025, 12:30" in html and "12:30:00" not in html
     assert "Letzte Anmeldung" in html
+
+
+def test_one_date_format_in_pages_and_in_stored_messages(app):
+    from datetime import date
+
+    from flask import g
+
+    from odr.platform.i18n import Message, _m, day, rendered, when
+
+    stored = _m("%(ref)s: reply by %(due)s", ref="MED-1", due=date(2026, 2, 24)).to_json()
+    assert stored["params"]["due"] == {"date": "2026-02-24"}
+    for language, moment, on_day, sentence in [
+        ("en", "15 Jan 2025, 12:30", "24 Feb 2026", "MED-1: reply by 24 Feb 2026"),
+        ("de", "15.01.2025, 12:30", "24.02.2026", "MED-1: reply by 24.02.2026"),
+    ]:
+        with app.test_request_context(headers={"Accept-Language": language}):
+            g.tenant = type("T", (), {"time_zone": "America/New_York", "default_locale": "en"})()
+            assert when(WINTER_EVENING) == moment
+            assert day(date(2026, 2, 24)) == on_day
+            assert str(Message.from_json(stored)) == sentence  # not in the catalogue: the English id
+            assert rendered({"date": "2026-02-24"}) == on_day
 
 
 @pytest.mark.parametrize(

@@ -10,7 +10,7 @@ from typing import Any
 from flask_babel import lazy_gettext as _l
 
 from odr.mediation.core.models import Case
-from odr.platform.i18n import money
+from odr.platform.i18n import day, money
 
 DEFAULT_RULES: dict[str, dict[str, Any]] = {
     "final_response_or_waited": {"enabled": True, "weeks": 8},
@@ -74,14 +74,14 @@ def _final_response_or_waited(case: Case, s: dict[str, Any], today: date) -> Rul
     name = "final_response_or_waited"
     if case.final_response_date is not None:
         return RuleResult(name, True, str(_l("The insurer issued its final response on %(date)s.",
-                                               date=case.final_response_date.isoformat())))
+                                               date=day(case.final_response_date))))
     waited_until = case.complaint_date + timedelta(weeks=s["weeks"])
     if today >= waited_until:
         return RuleResult(name, True, str(_l("No final response, but %(weeks)s weeks passed since the complaint.",
                                                weeks=s["weeks"])))
     return RuleResult(name, False, str(_l(
         "No final response yet, and %(weeks)s weeks from the complaint end only on %(date)s.",
-        weeks=s["weeks"], date=waited_until.isoformat())))
+        weeks=s["weeks"], date=day(waited_until))))
 
 
 def _referred_in_time(case: Case, s: dict[str, Any], today: date) -> RuleResult:
@@ -94,7 +94,7 @@ def _referred_in_time(case: Case, s: dict[str, Any], today: date) -> RuleResult:
                                                months=s["months"])))
     return RuleResult(name, False, str(_l(
         "Referred after %(date)s, more than %(months)s months after the final response.",
-        date=last_day.isoformat(), months=s["months"])))
+        date=day(last_day), months=s["months"])))
 
 
 def _amount_within_limit(case: Case, s: dict[str, Any]) -> RuleResult:

@@ -121,7 +121,7 @@ def record_contact(session: Session, actor: User, case: Case, data: dict[str, An
         if task.kind == "phone_party" and task.party == party:
             _close_task(session, actor, task, "answered", _m(
                 "They answered by %(medium)s on %(date)s; what they said is recorded on the case.",
-                medium=medium, date=values["received_on"].isoformat()))
+                medium=medium, date=values["received_on"]))
     deadlines.party_acted(session, case, party)
     colleagues = [u for u in [case.mediator, *deadlines.staff_for(session, case)] if u is not None and u.id != actor.id]
     notify(session, tenant, colleagues, kind=kinds.RECORDED,

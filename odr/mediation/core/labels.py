@@ -5,7 +5,6 @@ from __future__ import annotations
 import re
 from datetime import datetime
 
-from flask_babel import format_date
 from flask_babel import lazy_gettext as _l
 
 from odr.mediation.core.models import (
@@ -17,6 +16,7 @@ from odr.mediation.core.models import (
 )
 from odr.mediation.core.states import LABELS as STATE_LABELS
 from odr.mediation.core.states import CaseState
+from odr.platform.i18n import day
 from odr.tenants.models import Role
 from odr.tenants.web import role_label
 
@@ -122,7 +122,7 @@ def party_text(party: object) -> str:
 def date_text(value: object) -> str:
     """A date an event's payload carries as ISO text, in the reader's long format."""
     try:
-        return format_date(datetime.fromisoformat(str(value)), "long")
+        return day(datetime.fromisoformat(str(value)))
     except ValueError:
         return str(value or "")
 

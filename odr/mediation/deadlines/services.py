@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
@@ -213,7 +213,7 @@ def resume_clock(session: Session, actor: User, case: Case, now: datetime | None
     deadline.next_action_at = next_action_at(deadline, done_actions(session, deadline), tenant)
     case.clock_paused_at = None
     case.clock_pause_reason = None
-    due_on = clock.local_date(case.outcome_due_at, tenant.time_zone).isoformat()
+    due_on = clock.local_date(case.outcome_due_at, tenant.time_zone)
     append_event(session, case, CLOCK_RESUMED, actor=actor,
                  payload={"paused_days": paused_days, "outcome_due_at": case.outcome_due_at.isoformat()})
     _tell_parties(session, case, CLOCK_RESUMED,
@@ -241,7 +241,7 @@ def extend_clock(session: Session, actor: User, case: Case, reason: str) -> None
     case.clock_extended = True
     if deadline.status is DeadlineStatus.OPEN:
         deadline.next_action_at = next_action_at(deadline, done_actions(session, deadline), tenant)
-    due_on = clock.local_date(case.outcome_due_at, tenant.time_zone).isoformat()
+    due_on = clock.local_date(case.outcome_due_at, tenant.time_zone)
     append_event(session, case, CLOCK_EXTENDED, actor=actor,
                  payload={"reason": reason, "days": days, "outcome_due_at": case.outcome_due_at.isoformat()})
     _tell_parties(session, case, CLOCK_EXTENDED,
@@ -332,7 +332,8 @@ def _tell(session: Session, tenant: Tenant, case: Case, others: list[User], *, k
                        email_key, email_values)
 
 
-def _tell_parties(session: Session, case: Case, kind: str, title: Message, change: Message, due: str = "") -> None:
+def _tell_parties(session: Session, case: Case, kind: str, title: Message, change: Message,
+                  due: date | str = "") -> None:
     tenant = _tenant(session, case)
     _tell(session, tenant, case, [], kind=kind, title=title, email_key="clock_changed",
           email_values={"case_reference": case.reference, "change": change, "due": due,

@@ -120,7 +120,7 @@ def _perform(session: Session, tenant: Tenant, deadline: Deadline, action: str, 
     case = deadline.case
     if case.state not in ACTIVE and case.state is not CaseState.SETTLED:
         return
-    due_text = clock.local_date(deadline.due_at, tenant.time_zone).isoformat()
+    due_text = clock.local_date(deadline.due_at, tenant.time_zone)
     recipients = party_users(session, case, deadline.party)
     party = PARTY_WORDS.get(deadline.party, deadline.party)
     what = Message.from_json(deadline.what_message) if deadline.what_message else deadline.what
@@ -140,7 +140,7 @@ def _perform(session: Session, tenant: Tenant, deadline: Deadline, action: str, 
                               "by_email": last})
         result.reminders += 1
     elif action == CHASE:
-        since = clock.local_date(deadline.created_at, tenant.time_zone).isoformat()
+        since = clock.local_date(deadline.created_at, tenant.time_zone)
         task = _m("Phone %(party)s: no answer since %(since)s to: %(what)s", party=party, since=since, what=what)
         session.add(CaseTask(tenant_id=case.tenant_id, case_id=case.id, kind="phone_party", party=deadline.party,
                              description=str(task), description_message=task.to_json(),
