@@ -16,7 +16,7 @@ from odr.platform.handlers import render_form, service_call, settings
 from odr.tenants import auth, second_factor, services, signin_limits
 from odr.tenants.second_factor_views import challenge
 from odr.tenants.services import InvalidCredentials, InvalidLink
-from odr.tenants.web import bp
+from odr.tenants.web import bp, landing_for
 
 
 def _signin_limit() -> str:
@@ -49,6 +49,7 @@ def sign_in() -> Any:
         form.pop("password", None)
         return render_form("tenants/sign_in.html", error=error, form=form, next=next_path)
     signin_limits.record_success(g.tenant.id, email)
+    next_path = landing_for(user, next_path)
     if second_factor.enabled(user):
         db.session.commit()
         return challenge(user, next_path)
@@ -116,7 +117,7 @@ def redeem(token: str) -> Any:
         db.session.rollback()
         invitation = services.find_link(db.session, g.tenant, token)
         return render_form("tenants/link_confirm.html", error=error, invitation=invitation, token=token)
-    next_path = auth.safe_next(landing, url_for("tenants.dashboard"))
+    next_path = landing_for(user, auth.safe_next(landing, url_for("tenants.dashboard")))
     if second_factor.enabled(user):
         # A link proves the mailbox, not the person: the second factor is asked all the same.
         db.session.commit()

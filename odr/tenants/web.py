@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from typing import Any
 
-from flask import Blueprint, abort, g, request
+from flask import Blueprint, abort, g, request, url_for
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
@@ -78,3 +79,23 @@ def _enter_tenant_of_unrouted_path() -> None:
 @bp.app_context_processor
 def _template_helpers() -> dict[str, Any]:
     return {"role_label": role_label, "can": lambda action, target=None: can(current_user, action, target)}
+
+
+# Where a person starts after signing in when no page was asked for: a domain may know better than
+# the dashboard (a customer whose case is in mediation starts in its room).
+_LANDINGS: list[Callable[[Any], str | None]] = []
+
+
+def register_landing(landing: Callable[[Any], str | None]) -> None:
+    """Add a rule for where a user starts; the first that answers wins, else the dashboard."""
+    _LANDINGS.append(landing)
+
+
+def landing_for(user: Any, asked: str) -> str:
+    """Where ``user`` goes after signing in: ``asked``, unless that is just the dashboard."""
+    if asked != url_for("tenants.dashboard"):
+        return asked
+    for landing in _LANDINGS:
+        if path := landing(user):
+            return path
+    return asked

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from playwright.sync_api import expect
 
@@ -85,8 +87,12 @@ def test_demo_customer_joins_through_the_printed_link_without_a_password(page, l
     expect(page.get_by_label("New password")).to_have_count(0)
     follow(page, page.get_by_role("button", name="Continue"))
 
-    expect(page).to_have_url(live_server.url("/t/harbour/"))
+    # The demo case is in mediation: a customer whose case is open starts in its room.
+    expect(page).to_have_url(re.compile(re.escape(live_server.url("/t/harbour/cases/")) + r"[0-9a-f-]{36}/room$"))
+    follow(page, page.get_by_role("navigation", name="Main").get_by_role("link", name="Dashboard"))
     expect(page.get_by_role("heading", level=1)).to_have_text("Hello, Chris Customer")
+    expect(page.locator("[data-case-stands]")).to_contain_text("is open. Your mediator is Mira Mediator.")
+    expect(page.get_by_role("link", name="Go to the case room")).to_be_visible()
     expect(page.get_by_role("heading", name="Your cases")).to_be_visible()
 
     # The link works once.

@@ -8,11 +8,13 @@ from flask import Blueprint, g, url_for
 from flask_babel import format_number, ngettext
 from flask_babel import gettext as _
 from flask_login import current_user
+from sqlalchemy import select
 
 from odr.mediation.cases import queries, services
-from odr.mediation.core.labels import state_label, tier_label
+from odr.mediation.core.labels import STATE_EXPLANATIONS, state_label, tier_label
 from odr.mediation.core.models import Case
 from odr.mediation.core.queries import case_for
+from odr.mediation.core.states import CaseState
 from odr.mediation.rooms.unread import has_unread_for_mediator, unread_counts
 from odr.platform.db import retry_on_conflict
 from odr.platform.extensions import db
@@ -86,4 +88,52 @@ def dashboard_cases() -> dict[str, Any] | None:
                        else ngettext("See it in the list of cases", "See all %(num)s in the list of cases",
                                      page.total)),
         "actions": actions,
+    }
+
+
+# A customer's way in ------------------------------------------------------------------------------
+
+
+def _customer_cases(user: Any) -> list[Case]:
+    """The customer's own cases, the most recent first."""
+    return list(db.session.scalars(select(Case).where(Case.customer_id == user.id)
+                                   .order_by(Case.referred_at.desc(), Case.id.desc()).limit(20)))
+
+
+def customer_landing(user: Any) -> str | None:
+    """Where a customer starts after signing in: the room of their one case in mediation, if so."""
+    if Role(user.role) is not Role.CUSTOMER:
+        return None
+    open_cases = [c for c in _customer_cases(user) if c.state is CaseState.OPEN]
+    if len(open_cases) != 1:
+        return None
+    return url_for("rooms.room", public_id=open_cases[0].public_id)
+
+
+# The three steps a customer is told about, and which of them each state has reached (done, current).
+_REACHED = {CaseState.REFERRED: 0, CaseState.SCREENING: 0, CaseState.OPEN: 1, CaseState.SETTLED: 2}
+
+
+@bp.app_template_global()
+def customer_next() -> dict[str, Any] | None:
+    """What happens next in the signed-in customer's latest case, for their dashboard: the step it has
+    reached, a sentence on where it stands, and the way to its room when it is open."""
+    if g.get("tenant") is None or not current_user.is_authenticated or Role(current_user.role) is not Role.CUSTOMER:
+        return None
+    cases = _customer_cases(current_user)
+    if not cases:
+        return None
+    case = cases[0]
+    reached = _REACHED.get(case.state)
+    where = str(STATE_EXPLANATIONS[case.state])
+    if case.state is CaseState.OPEN:
+        where = (_("Your case %(ref)s is open. Your mediator is %(name)s.", ref=case.reference,
+                   name=case.mediator.full_name) if case.mediator
+                 else _("Your case %(ref)s is open. A mediator is being assigned.", ref=case.reference))
+    return {
+        "reference": case.reference,
+        "reached": reached,  # None: the case ended, and the steps no longer apply
+        "where": where,
+        "room_url": url_for("rooms.room", public_id=case.public_id) if case.state is CaseState.OPEN else None,
+        "case_url": url_for("cases.show", public_id=case.public_id),
     }
