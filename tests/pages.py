@@ -130,7 +130,8 @@ def html_problems(html: str, *, fragment: bool = False) -> list[str]:
 
 def error_summary(html: str) -> list[tuple[str | None, str]]:
     """The error summary's entries: each one's link target (None if it is not a link) and its text."""
-    match = re.search(r"<div class=\"error-summary\".*?<ul[^>]*>(.*?)</ul>", html, re.S)
+    summary = re.search(r"<div class=\"error-summary\"(.*?)</div>", html, re.S)
+    match = re.search(r"<ul[^>]*>(.*?)</ul>", summary.group(1), re.S) if summary else None
     if not match:
         return []
     entries = []

@@ -64,6 +64,7 @@ class _Buckets:
 buckets = _Buckets()
 _after_event: list[Callable[[], None]] = []
 _on_disconnect: list[Callable[[str], None]] = []
+_connect_checks: list[Callable[[Any], tuple[str, str] | None]] = []
 _socket_user: list[Callable[[str], None]] = []  # at most one
 
 
@@ -71,6 +72,13 @@ def after_each_event(fn: Callable[[], None]) -> None:
     """Run ``fn`` after every socket event (the session's last-seen time is kept so); once per ``fn``."""
     if fn not in _after_event:
         _after_event.append(fn)
+
+
+def connect_check(fn: Callable[[Any], tuple[str, str] | None]) -> None:
+    """Ask ``fn(user)`` of every signed-in socket's user before it connects: ``(code, message)``
+    refuses the connection in the one error format; once per ``fn``."""
+    if fn not in _connect_checks:
+        _connect_checks.append(fn)
 
 
 def on_disconnect(fn: Callable[[str], None]) -> None:
@@ -121,6 +129,11 @@ def _connect(auth: object = None) -> None:
         raise _refusal("forbidden_origin", _("This site does not accept connections from there."))
     if not current_user.is_authenticated:
         raise _refusal("unauthenticated", _("Please sign in again."))
+    for check in _connect_checks:
+        refused = check(current_user)
+        if refused is not None:
+            log.info("socket refused for user %s: %s", current_user.get_id(), refused[0])
+            raise _refusal(*refused)
     log.info("socket connected for user %s", current_user.get_id())
 
 

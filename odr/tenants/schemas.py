@@ -6,11 +6,15 @@ import re
 from typing import Any
 from zoneinfo import available_timezones
 
+from flask import has_app_context
 from flask_babel import lazy_gettext as _l
 from marshmallow import Schema, ValidationError, fields, post_load, validate, validates, validates_schema
+from sqlalchemy import select
 
+from odr.platform.extensions import db
 from odr.platform.schemas import BaseSchema, Email, Text, at_most, required_text
-from odr.tenants.models import Role
+from odr.platform.tenancy import current_tenant_id
+from odr.tenants.models import Role, User
 from odr.tenants.passwords import MIN_LENGTH
 
 SLUG = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$")
@@ -101,6 +105,15 @@ class InvitationSchema(RoleSchema):
 
     email = Email(**required_text())
     full_name = Text(**required_text(), validate=at_most(200))
+
+    @validates("email")
+    def _not_in_use(self, value: str, **_: Any) -> None:
+        """An address someone in the tenant uses already is said with every other field's message
+        (the pages and the API alike), not after they are fixed; the service checks it again."""
+        tenant_id = current_tenant_id(db.session) if has_app_context() else None
+        if tenant_id is not None and db.session.scalar(
+                select(User.id).where(User.tenant_id == tenant_id, User.email == value)) is not None:
+            raise ValidationError(str(_l("Someone in this tenant already uses this e-mail address.")))
 
 
 # The roles an admin can give: customers join through a case's invitation and stay customers.

@@ -180,6 +180,15 @@ def enforce_requirement() -> Any:
     return redirect(url_for("tenants.second_factor_setup"))
 
 
+def refuse_socket_without_second_factor(user: Any) -> tuple[str, str] | None:
+    """The room's socket holds the same line as the pages: staff who must set up a second factor
+    and have none are refused until they have."""
+    if not user.tenant.require_second_factor or second_factor.enabled(user) or not second_factor.required(user):
+        return None
+    return "second_factor_required", _("%(tenant)s requires two-step verification: set it up to carry on.",
+                                       tenant=user.tenant.name)
+
+
 @bp.post("/admin/users/<public_id>/two-step/reset")
 @login_required
 def second_factor_reset(public_id: str) -> Response:

@@ -119,14 +119,8 @@ def invitation_url(base_url: str, tenant: Tenant, token: str) -> str:
 
 def load_invitation(session: Session, actor: User, data: dict[str, Any]) -> dict[str, Any]:
     """The invitation form's values; an address someone in the tenant uses already is said together
-    with every other field's message, not after they are fixed."""
-    try:
-        return load(InvitationSchema(), data)
-    except ValidationFailed as error:
-        email = str(data.get("email") or "").strip().lower()
-        if email and "email" not in error.fields and _email_taken(session, actor.tenant_id, email):
-            error.fields["email"] = [str(_l("Someone in this tenant already uses this e-mail address."))]
-        raise
+    with every other field's message (``InvitationSchema``), not after they are fixed."""
+    return load(InvitationSchema(), data)
 
 
 def invite(session: Session, actor: User, data: dict[str, Any], **options: Any) -> tuple[Invitation, str]:

@@ -76,8 +76,17 @@ def test_a_refused_message_comes_back_with_the_reason_and_changes_nothing(app, s
     assert response.status_code == 400
     html = response.get_data(as_text=True)
     assert "at most 10,000 characters" in html and 'aria-invalid="true"' in html
+    assert '<a href="#text">Your message: A message can be at most' in html  # the summary names the field
     response = write(customer, tenant, case, "Peeking", channel="caucus:insurer")
     assert response.status_code == 400  # refused in the form, the page says why
+    # The channel is no field the person fills in: the page says to reload it, and links to nothing.
+    response = post_form(customer, f"/t/{tenant.slug}/cases/{case.public_id}/room/messages",
+                         {"channel": "nowhere", "client_id": client_id(), "text": "Hello"},
+                         from_path=room_path(tenant, case))
+    assert response.status_code == 400
+    html = response.get_data(as_text=True)
+    assert "This page was out of date, so that could not be done. Reload the page and try again." in html
+    assert 'href="#channel"' not in html and ">Hello</textarea>" in html
     assert session.scalar(select(func.count()).select_from(CaseEvent).where(CaseEvent.case_id == case.id)) == before
 
 

@@ -297,3 +297,14 @@ def test_the_openapi_document_lists_the_paths(client):
         assert f"/api/v1/t/{{slug}}/{path}" in paths
     assert {"get", "post"} <= set(paths["/api/v1/t/{slug}/organisations"])
     assert {"get", "post"} <= set(paths["/api/v1/t/{slug}/invitations"])
+
+
+def test_an_address_in_use_is_named_with_every_other_field_at_once(admin_api, session, people):
+    # An insurer agent without an organisation, at the address of someone in the tenant: both said at once.
+    response = admin_api.post("/invitations", {"full_name": "Mo", "email": people["mediator"].email.upper(),
+                                               "role": "insurer_agent"})
+    assert_error(response, 400, "validation_failed", ["email", "organisation_id"])
+    assert response.get_json()["error"]["fields"]["email"] == [
+        "Someone in this tenant already uses this e-mail address."]
+    session.expire_all()
+    assert session.scalar(select(func.count(Invitation.id))) == 0

@@ -92,7 +92,22 @@ def render_room(public_id: str, *, error: ServiceError | None = None, draft: str
         "retract_minutes": int(services.RETRACT_WINDOW / timedelta(minutes=1)),
         "client_id": uuid4().hex,
     }
-    return render_form("rooms/room.html", error=error, **context)
+    return render_form("rooms/room.html", error=_for_the_page(error), **context)
+
+
+# What a person types in the room's forms; the rest (the channel, the message id, a sequence number,
+# the mode) the page fills in itself, so a refusal of those means the page was out of date.
+TYPED = {"text"}
+
+
+def _for_the_page(error: ServiceError | None) -> ServiceError | None:
+    """A refusal as the room page shows it: a field the person cannot see is no link in the summary
+    but the page's own message, to reload it."""
+    if not isinstance(error, ValidationFailed) or not set(error.fields) - TYPED:
+        return error
+    return ValidationFailed(
+        _("This page was out of date, so that could not be done. Reload the page and try again."),
+        {name: texts for name, texts in error.fields.items() if name in TYPED})
 
 
 @bp.get("/cases/<public_id>/room")
