@@ -108,7 +108,7 @@ class User(TenantScoped, PublicIdMixin, TimestampMixin, Base):
     last_login_at: Mapped[datetime | None]
     # The second factor: an authenticator app's secret (base32), when it was turned on, and the
     # time step of the last code accepted, so that a code works once.
-    totp_secret: Mapped[str | None] = mapped_column(String(64))
+    totp_secret: Mapped[str | None] = mapped_column(String(255))  # encrypted (totp.seal)
     totp_enabled_at: Mapped[datetime | None]
     totp_last_step: Mapped[int | None] = mapped_column(BigInteger)
 

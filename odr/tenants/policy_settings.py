@@ -113,7 +113,7 @@ class Setting:
             days = [int(d) for d in value]
             if not days:
                 return str(_l("None"))
-            return ngettext("%(days)s day before", "%(days)s days before", days[-1],
+            return ngettext("%(days)s day before", "%(days)s days before", days[0] if len(days) == 1 else 2,
                             days=", ".join(number(d) for d in days))
         if self.kind is Kind.CHOICES:
             labels = dict(self.choices)
@@ -146,6 +146,8 @@ class Setting:
         low, high = (number(self.minimum), number(self.maximum))
         if self.kind is Kind.COUNT:
             return str(_l("From %(low)s to %(high)s.", low=low, high=high))
+        if self.kind is Kind.CODE:
+            return str(_l("From %(low)s to %(high)s letters.", low=low, high=high))
         return str(_l("From %(low)s to %(high)s %(unit)s.", low=low, high=high, unit=self.unit))
 
     def field(self) -> fields.Field:

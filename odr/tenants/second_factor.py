@@ -6,6 +6,7 @@ from __future__ import annotations
 import secrets
 from typing import Any
 
+from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
@@ -25,6 +26,10 @@ _ALPHABET = "abcdefghjkmnpqrstuvwxyz23456789"  # no 0/o, 1/l/i: read off paper a
 def enabled(user: User) -> bool:
     """Whether ``user`` signs in with a second factor."""
     return user.totp_enabled_at is not None and user.totp_secret is not None
+
+
+def _key() -> str:
+    return str(current_app.config["ODR"].secret_key)
 
 
 def required(user: User) -> bool:
@@ -65,7 +70,7 @@ def enable(session: Session, user: User, secret: str, code: str) -> list[str]:
     step = totp.matching_step(secret, code, after=None)
     if step is None:
         raise _bad_code()
-    user.totp_secret, user.totp_enabled_at, user.totp_last_step = secret, utcnow(), step
+    user.totp_secret, user.totp_enabled_at, user.totp_last_step = totp.seal(secret, _key()), utcnow(), step
     codes = _new_recovery_codes(session, user)
     record(user, "second_factor.enabled", user)
     return codes
@@ -75,7 +80,8 @@ def check_code(session: Session, user: User, code: str) -> bool:
     """Accept ``code`` once: the app's current code, or one of the unused recovery codes."""
     if not enabled(user):
         return False
-    step = totp.matching_step(user.totp_secret or "", code, after=user.totp_last_step)
+    secret = totp.unseal(user.totp_secret or "", _key())
+    step = totp.matching_step(secret, code, after=user.totp_last_step) if secret else None
     if step is not None:
         # Conditional, so that two requests with the same code cannot both pass.
         won = session.execute(

@@ -5,10 +5,15 @@ secret written for typing."""
 
 from __future__ import annotations
 
+import base64
+import re
 import time
 
 import pyotp
 import segno
+from cryptography.fernet import Fernet, InvalidToken
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from pyotp.utils import strings_equal
 
 STEP_SECONDS = 30
@@ -62,3 +67,37 @@ def qr_code(uri: str) -> str:
 def grouped(secret: str) -> str:
     """The secret in groups of four, for typing it into an app by hand."""
     return " ".join(secret[i : i + 4] for i in range(0, len(secret), 4))
+
+
+# The secret at rest. The server needs the secret itself to check a code, so it cannot keep only a
+# hash as it does for passwords; it keeps it encrypted (Fernet: AES-128-CBC with an HMAC) under a key
+# derived from the application's secret key, so that a copy of the database alone (a backup, a
+# replica, a leaked dump) does not give anyone the codes. A secret stored before this was done is
+# plain base32 and is read as it is.
+_PLAIN = re.compile(r"[A-Z2-7]{16,64}")
+
+
+def _fernet(secret_key: str) -> Fernet:
+    key = HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=b"odr second factor secrets").derive(
+        secret_key.encode())
+    return Fernet(base64.urlsafe_b64encode(key))
+
+
+def seal(secret: str, secret_key: str) -> str:
+    """``secret`` encrypted for the database."""
+    return _fernet(secret_key).encrypt(secret.encode()).decode()
+
+
+def is_plain(stored: str) -> bool:
+    """Whether ``stored`` is a secret from before sealing (plain base32)."""
+    return bool(_PLAIN.fullmatch(stored))
+
+
+def unseal(stored: str, secret_key: str) -> str:
+    """The secret ``seal`` stored (a plain one from before as it is); "" when the key cannot open it."""
+    if is_plain(stored):
+        return stored
+    try:
+        return _fernet(secret_key).decrypt(stored.encode()).decode()
+    except InvalidToken:
+        return ""

@@ -272,6 +272,16 @@ def test_the_command_line_sets_checks_and_records(app, session, world):
     assert "deadlines.response_days = 21  [21 days; default 14 days]  (changed)" in shown.output
 
 
+def test_values_read_in_words(app):
+    with app.test_request_context():
+        reminders = registry.setting_at("deadlines.reminder_days")
+        assert reminders.shown([3, 1]) == "3, 1 days before" and reminders.shown([1]) == "1 day before"
+        assert reminders.shown([]) == "None"
+        assert registry.setting_at("documents.max_bytes").shown(20 * 1024 * 1024) == "20 MB"
+        assert registry.setting_at("case_reference_prefix").bounds_text() == "From 2 to 6 letters."
+        assert registry.setting_at("screening_rules.file_complete.enabled").shown(False) == "Off"
+
+
 def test_the_registry_reads_and_writes_nested_paths():
     setting = registry.Setting("a.b.c", "C", "", registry.Kind.DAYS, 5, 1, 9)
     assert setting.value({}) == 5 and setting.value({"a": {"b": {"c": 7}}}) == 7

@@ -86,7 +86,12 @@ def test_setting_up_shows_the_key_then_ten_recovery_codes_once(browser, session,
     _secret, codes = turn_on(browser, tenant)
     assert len(set(codes)) == 10
     session.expire_all()
-    assert mediator.totp_enabled_at is not None and mediator.totp_secret == secret
+    assert mediator.totp_enabled_at is not None
+    # The database keeps the secret encrypted under the application's key, never as the app shows it.
+    assert secret not in mediator.totp_secret and not totp.is_plain(mediator.totp_secret)
+    key = browser.application.config["ODR"].secret_key
+    assert totp.unseal(mediator.totp_secret, key) == secret
+    assert totp.unseal(mediator.totp_secret, "another key of at least thirty-two characters") == ""
     stored = session.scalars(select(RecoveryCode.code_hash).where(RecoveryCode.user_id == mediator.id)).all()
     assert len(stored) == 10 and not {c.replace("-", "") for c in codes} & set(stored)  # only hashes kept
     profile = browser.get(f"/t/{tenant.slug}/profile").get_data(as_text=True)
@@ -235,3 +240,13 @@ def test_a_tenant_that_requires_it_sends_its_staff_to_set_it_up(app, admin_clien
     agent = app.test_client()
     sign_in(agent, tenant, people["insurer_agent"])
     assert agent.get(f"/t/{tenant.slug}/").status_code == 200
+
+
+def test_a_secret_stored_before_sealing_still_signs_in(app, browser, session, tenant, mediator):
+    secret, _codes = turn_on(browser, tenant)
+    session.expire_all()
+    mediator.totp_secret = secret  # as a row from before the secrets were sealed holds it
+    session.commit()
+    client = app.test_client()
+    password_step(client, tenant, mediator)
+    assert code_step(client, tenant, now_code(secret, shift=1)).status_code == 303
