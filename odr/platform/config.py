@@ -30,6 +30,7 @@ class Settings:
 
     env: str = "development"
     secret_key: str = DEV_SECRET_KEY
+    previous_secret_keys: list[str] = field(default_factory=list)  # still read (second-factor secrets)
     instance_path: str = ""
     database_url: str = ""
     base_url: str = "http://127.0.0.1:5000"
@@ -87,6 +88,8 @@ class Settings:
                     raise ConfigError(f"ODR_{f.name.upper()} must be a whole number") from exc
             elif f.type in ("bool",):
                 values[f.name] = _bool(raw)
+            elif f.name == "previous_secret_keys":
+                values[f.name] = [key.strip() for key in raw.split(",") if key.strip()]  # kept whole
             elif f.type.startswith("list"):
                 values[f.name] = _list(raw)
             else:

@@ -80,14 +80,15 @@ def check_code(session: Session, user: User, code: str) -> bool:
     """Accept ``code`` once: the app's current code, or one of the unused recovery codes."""
     if not enabled(user):
         return False
-    secret = totp.unseal(user.totp_secret or "", _key())
+    secret = totp.unseal(user.totp_secret or "", _key(), current_app.config["ODR"].previous_secret_keys)
     step = totp.matching_step(secret, code, after=user.totp_last_step) if secret else None
     if step is not None:
         # Conditional, so that two requests with the same code cannot both pass.
         won = session.execute(
             update(User)
             .where(User.id == user.id, (User.totp_last_step.is_(None)) | (User.totp_last_step < step))
-            .values(totp_last_step=step)
+            # Sealed again under the current key: an old key's or a plain secret moves to it.
+            .values(totp_last_step=step, totp_secret=totp.seal(secret, _key()))
             .execution_options(synchronize_session=False)
         ).rowcount
         user.totp_last_step = step

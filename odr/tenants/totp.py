@@ -11,7 +11,7 @@ import time
 
 import pyotp
 import segno
-from cryptography.fernet import Fernet, InvalidToken
+from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from pyotp.utils import strings_equal
@@ -93,11 +93,12 @@ def is_plain(stored: str) -> bool:
     return bool(_PLAIN.fullmatch(stored))
 
 
-def unseal(stored: str, secret_key: str) -> str:
-    """The secret ``seal`` stored (a plain one from before as it is); "" when the key cannot open it."""
+def unseal(stored: str, secret_key: str, previous: tuple[str, ...] | list[str] = ()) -> str:
+    """The secret ``seal`` stored (a plain one from before as it is), under the key or one of the
+    ``previous`` keys (``ODR_PREVIOUS_SECRET_KEYS``, while a new key is rolled out); "" when none opens it."""
     if is_plain(stored):
         return stored
     try:
-        return _fernet(secret_key).decrypt(stored.encode()).decode()
+        return MultiFernet([_fernet(k) for k in (secret_key, *previous)]).decrypt(stored.encode()).decode()
     except InvalidToken:
         return ""

@@ -231,6 +231,13 @@ def test_the_outcome_clock_moves_with_the_case_when_recomputed(app, session, wor
     assert clock.local_date(outcome.due_at, tenant.time_zone) == clock.local_date(
         due_before, tenant.time_zone) + timedelta(days=10)
     assert outcome.case.outcome_due_at == outcome.due_at
+    # Both parties hear of the new date on their bell, in their own language.
+    from odr.tenants.notifications.models import Notification
+
+    for party in ("customer", "insurer_agent"):
+        titles = [n.shown_title if hasattr(n, "shown_title") else n.title for n in session.scalars(
+            select(Notification).where(Notification.user_id == people[party].id))]
+        assert any(case.reference in t and "is now due by" in t for t in titles), (party, titles)
 
 
 def test_a_new_limit_applies_to_what_comes_after(app, session, world):

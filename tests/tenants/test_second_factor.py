@@ -92,6 +92,8 @@ def test_setting_up_shows_the_key_then_ten_recovery_codes_once(browser, session,
     key = browser.application.config["ODR"].secret_key
     assert totp.unseal(mediator.totp_secret, key) == secret
     assert totp.unseal(mediator.totp_secret, "another key of at least thirty-two characters") == ""
+    # While a new key is rolled out, the old one is still read.
+    assert totp.unseal(mediator.totp_secret, "another key of at least thirty-two characters", [key]) == secret
     stored = session.scalars(select(RecoveryCode.code_hash).where(RecoveryCode.user_id == mediator.id)).all()
     assert len(stored) == 10 and not {c.replace("-", "") for c in codes} & set(stored)  # only hashes kept
     profile = browser.get(f"/t/{tenant.slug}/profile").get_data(as_text=True)
@@ -250,3 +252,5 @@ def test_a_secret_stored_before_sealing_still_signs_in(app, browser, session, te
     client = app.test_client()
     password_step(client, tenant, mediator)
     assert code_step(client, tenant, now_code(secret, shift=1)).status_code == 303
+    session.expire_all()
+    assert not totp.is_plain(mediator.totp_secret)  # sealed at this sign-in

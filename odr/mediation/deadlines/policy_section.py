@@ -19,14 +19,16 @@ from sqlalchemy.orm import Session
 
 from odr.mediation.core.channels import JOINT, STAFF
 from odr.mediation.core.events import append_event
-from odr.mediation.core.parties import case_path
+from odr.mediation.core.parties import case_path, party_users
 from odr.mediation.deadlines.kinds import MOVED
 from odr.mediation.deadlines.models import Deadline, DeadlineKind, DeadlineStatus
 from odr.mediation.deadlines.policy_defaults import DEFAULTS, setting, tier_days
 from odr.mediation.deadlines.schedule import done_actions, next_action_at
 from odr.platform import calendar as clock
 from odr.platform.db import utcnow
+from odr.platform.i18n import Message, _m
 from odr.tenants.models import Tenant, User
+from odr.tenants.notifications.services import notify
 from odr.tenants.policy_settings import Effect, Kind, Section, Setting
 
 TIER_WORDS = {"1": _l("Screening (tier 1)"), "2": _l("Mediation (tier 2)"), "3": _l("Senior review (tier 3)"),
@@ -111,6 +113,19 @@ def effects(session: Session, tenant: Tenant, old: dict[str, Any], new: dict[str
     ]
 
 
+def _tell(session: Session, tenant: Tenant, deadline: Deadline, due_then: Any) -> None:
+    """A party whose turn it is, or both parties for the outcome, hear of the new date on their bell."""
+    if deadline.kind is DeadlineKind.TIER:
+        return  # the staff's own stage: the record says it, nobody waits on it
+    parties = ["customer", "insurer"] if deadline.kind is DeadlineKind.OUTCOME else [deadline.party]
+    recipients = [user for party in parties for user in party_users(session, deadline.case, party)]
+    what = Message.from_json(deadline.what_message) if deadline.what_message else deadline.what
+    notify(session, tenant, recipients, kind=MOVED,
+           title=_m("%(ref)s: %(what)s is now due by %(due)s", ref=deadline.case.reference, what=what,
+                    due=clock.local_date(due_then, tenant.time_zone)),
+           link=case_path(tenant, deadline.case))
+
+
 def apply(session: Session, tenant: Tenant, actor: User | None, old: dict[str, Any], new: dict[str, Any]) -> int:
     """Move the open deadlines to ``new``'s days, give them ``new``'s reminders; each moved one is an event."""
     reminders = sorted({int(d) for d in setting(new, "reminder_days") if int(d) > 0}, reverse=True)
@@ -130,6 +145,7 @@ def apply(session: Session, tenant: Tenant, actor: User | None, old: dict[str, A
             deadline.due_at = move.due_then
             if deadline.kind is DeadlineKind.OUTCOME:
                 deadline.case.outcome_due_at = move.due_then
+            _tell(session, tenant, deadline, move.due_then)
             append_event(session, deadline.case, MOVED, actor=actor,
                          channel=STAFF if deadline.kind is DeadlineKind.TIER else JOINT,
                          payload={"what": deadline.what, "what_message": deadline.what_message,
