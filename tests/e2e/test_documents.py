@@ -56,3 +56,24 @@ def test_the_insurer_shares_a_pdf_the_customer_downloads_it_and_a_caucus_documen
                       "{detail: {kind: 'document.shared'}}))")
     expect(documents).to_contain_text("Repair quote.pdf")
     expect(documents).not_to_contain_text("Reserve note.pdf")
+
+
+def test_on_a_phone_the_documents_list_is_cards_with_every_action_in_view(new_page, demo_case):  # noqa: F811
+    from tests.e2e.browsing import PHONE, horizontal_overflow, screenshot
+
+    agent = new_page(**PHONE)
+    sign_in(agent, AGENT)
+    visit(agent, demo_case)
+    share(agent, "A rather long file name for the roof repair estimate.pdf", samples.pdf(10_000), "Everyone")
+    documents = agent.locator("[data-documents-list]")
+    row = documents.locator("tr", has_text="A rather long file name")
+    expect(row.locator("td").first).to_have_attribute("data-label", "Document")  # labelled for the cards
+    download = row.get_by_role("link", name="Download A rather long file name for the roof repair estimate.pdf")
+    download.scroll_into_view_if_needed()
+    expect(download).to_be_in_viewport(ratio=1)  # wholly: no scrolling sideways inside the list
+    box, wrap = download.bounding_box(), documents.locator(".table-wrap").bounding_box()
+    assert box["x"] + box["width"] <= wrap["x"] + wrap["width"] + 1  # not cut off at the card's edge
+    name = row.locator(".documents__name").bounding_box()
+    assert name["width"] <= wrap["width"]
+    assert horizontal_overflow(agent) == 0
+    screenshot(agent, "documents-phone")
