@@ -63,6 +63,7 @@ function initPanel(panel) {
   const dropzone = panel.querySelector("[data-dropzone]");
   const maxBytes = Number(panel.dataset.maxBytes || 0);
   let replacing = null;
+  let shown = null; // the list's HTML as last fetched: an unchanged list is left alone
 
   function showControls() {
     panel.querySelectorAll("[data-new-version], [data-carry]").forEach((button) => {
@@ -75,10 +76,14 @@ function initPanel(panel) {
       headers: { Accept: "text/html" },
       credentials: "same-origin",
     });
-    if (response.ok) {
-      list.innerHTML = await response.text();
-      showControls();
-    }
+    if (!response.ok) return;
+    const html = await response.text();
+    // The upload and the room's report of it both ask for the list; replacing it with the same
+    // rows would pull a link from under the pointer of someone about to download.
+    if (html === shown) return;
+    shown = html;
+    list.innerHTML = html;
+    showControls();
   }
 
   function progressItem(name) {
