@@ -10,7 +10,7 @@ from __future__ import annotations
 from flask import Flask
 
 from odr import tenants
-from odr.mediation import cases, contact, core, deadlines, documents, rooms
+from odr.mediation import cases, contact, core, deadlines, documents, offers, rooms
 from odr.platform import factory
 from odr.platform.config import Settings
 from odr.platform.errors import register_error_handlers
@@ -34,6 +34,7 @@ PARTS: tuple[tuple[str, Register], ...] = (
     ("mediation.contact", contact.register),
     ("mediation.rooms", rooms.register),
     ("mediation.documents", documents.register),
+    ("mediation.offers", offers.register),
     ("root", register),
 )
 

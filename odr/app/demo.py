@@ -119,7 +119,10 @@ def _demo_policy(session: Any, tenant: Tenant, admin: User) -> None:
 def _demo_case(session: Any, tenant: Tenant, base_url: str) -> str:
     """An open case between the demo's insurer and customer, with its mediator's first message."""
     from odr.mediation.cases import services as cases
+    from odr.mediation.offers import services as offers
+    from odr.mediation.offers.schemas import OfferSchema
     from odr.mediation.rooms import services as rooms
+    from odr.platform.schemas import load
 
     agent = session.scalar(select(User).where(User.email == PEOPLE[3][0]))
     manager = session.scalar(select(User).where(User.email == PEOPLE[1][0]))
@@ -144,5 +147,9 @@ def _demo_case(session: Any, tenant: Tenant, base_url: str) -> str:
             "text": "Welcome, both. I am Mira, your mediator. Here we talk together; each of you also has a "
                     "private channel with me that the other side never sees.",
         })
+        # The insurer's first offer, open in the room for the customer to answer (or counter) once they join.
+        offers.make_offer(session, agent, case, load(OfferSchema(), {
+            "amount": "3000", "currency": "GBP",
+            "terms": [{"kind": "apology", "text": ""}]}))
         session.commit()
     return case.reference

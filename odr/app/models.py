@@ -13,6 +13,7 @@ def all_metadata() -> MetaData:
     import odr.mediation.core.models  # noqa: F401
     import odr.mediation.deadlines.models  # noqa: F401
     import odr.mediation.documents.models  # noqa: F401
+    import odr.mediation.offers.models  # noqa: F401
     import odr.mediation.rooms.models  # noqa: F401
     import odr.platform.mail  # noqa: F401
     import odr.tenants.models  # noqa: F401

@@ -130,6 +130,18 @@ TABLE: dict[str, dict[tuple[str, str], Row]] = {
         ("POST", "rooms.template_update"):          Row((404, 404, 404, 403, 403, 302)),
         ("POST", "rooms.template_delete"):          Row((404, 404, 404, 403, 403, 302)),
     },
+    # The target: the insurer's open offer in the open case. Staff and the mediator see offers but
+    # make and answer none; the insurer may withdraw its own (303); the customer may answer it.
+    "offers": {
+        ("POST", "offers.make"):                    Row((403, 403, 403, 400, 400, 302), NOT_FOUND),
+        ("POST", "offers.respond"):                 Row((403, 403, 403, 400, 400, 302), NOT_FOUND),
+        ("POST", "offers.withdraw"):                Row((403, 403, 403, 303, 403, 302), NOT_FOUND),
+        ("GET", "offers_api.CaseOffers"):           Row((200, 200, 200, 200, 200, 401), NOT_FOUND),
+        ("POST", "offers_api.CaseOffers"):          Row((400, 400, 400, 400, 400, 401), BAD_INPUT),
+        ("POST", "offers_api.OfferResponse"):       Row((400, 400, 400, 400, 400, 401), BAD_INPUT),
+        # The page withdrew the insurer's offer just before: it is no longer open.
+        ("POST", "offers_api.OfferWithdrawal"):     Row((403, 403, 403, 409, 403, 401), NOT_FOUND),
+    },
     # The target: the insurer's caucus document in the open case. Who may see it gets the link or the
     # record; the customer, who may not, gets 404, never 403.
     "documents": {
@@ -291,6 +303,19 @@ def _rooms(t: Mapping[str, Any]) -> Requests:
     }
 
 
+def _offers(t: Mapping[str, Any]) -> Requests:
+    page, api = f"/t/{t['slug']}/cases/{t['case']}/offers", f"/api/v1/t/{t['slug']}/cases/{t['case']}/offers"
+    offer = t["offer"]
+    return {
+        "offers.make": (page, {}),
+        "offers.respond": (f"{page}/{offer}/respond", {}),
+        "offers.withdraw": (f"{page}/{offer}/withdraw", {}),
+        "offers_api.CaseOffers": (api, {}),
+        "offers_api.OfferResponse": (f"{api}/{offer}/respond", {}),
+        "offers_api.OfferWithdrawal": (f"{api}/{offer}/withdraw", {}),
+    }
+
+
 def _documents(t: Mapping[str, Any]) -> Requests:
     page, api = f"/t/{t['slug']}", f"/api/v1/t/{t['slug']}"
     case, doc = t["case"], t["document"]
@@ -317,6 +342,7 @@ REQUESTS: dict[str, Callable[[Mapping[str, Any]], Requests]] = {
     "contact": _contact,
     "rooms": _rooms,
     "documents": _documents,
+    "offers": _offers,
 }
 ROUTES = {key: row for section in TABLE.values() for key, row in section.items()}
 

@@ -134,6 +134,22 @@ def _documents(app, session, world, request) -> tuple[dict, dict]:
             {"case": theirs.public_id, "document": shared["other_document"].public_id})
 
 
+def _offers(app, session, world, _request) -> tuple[dict, dict]:
+    """An open case here with the insurer's open offer; a referred case there (no offer can be reached)."""
+    from odr.mediation.offers import services as offers
+    from odr.mediation.offers.schemas import OfferSchema
+    from odr.platform.schemas import load
+
+    case = open_case(app, session, world["people"])
+    set_tenant(session, world["tenant"].id)
+    with app.test_request_context():
+        offer = offers.make_offer(session, world["people"]["insurer_agent"], case,
+                                  load(OfferSchema(), {"amount": "3000", "currency": case.currency}))
+        session.commit()
+    return ({"case": case.public_id, "offer": offer.public_id},
+            {"case": _their_case(app, session, world).public_id, "offer": offer.public_id})
+
+
 # Each section's records: what its routes act on here, and the same kind of record in the other tenant.
 SETUPS: dict[str, Callable[..., tuple[dict, dict]]] = {
     "tenants": _tenants,
@@ -143,6 +159,7 @@ SETUPS: dict[str, Callable[..., tuple[dict, dict]]] = {
     "contact": _contact,
     "rooms": _rooms,
     "documents": _documents,
+    "offers": _offers,
 }
 
 

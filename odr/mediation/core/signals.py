@@ -17,3 +17,9 @@ state_changed = _signals.signal("case-state-changed")
 # ``send(session, case=, actor=, accepted=)``: a party answered an offer (a rejection counts towards
 # the stalemate trigger of the deadlines; an acceptance ends a run of rejections).
 offer_answered = _signals.signal("offer-answered")
+
+# ``send(session, case=, actor=, amount_minor=, currency=, terms=, source=, source_id=)``: the parties
+# agreed a settlement: an accepted offer (source "offer"), a mediator's proposal both accepted
+# ("proposal") or a blind-bidding round that settled ("blind_bid"). ``terms`` is a list of
+# ``{"kind", "text"}``. The agreements capability drafts the settlement agreement from it.
+settlement_reached = _signals.signal("settlement-reached")

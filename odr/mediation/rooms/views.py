@@ -54,7 +54,7 @@ def _channel(channels: list[str], requested: str | None) -> str:
     return JOINT if JOINT in channels else channels[0]
 
 
-def render_room(public_id: str, *, error: ServiceError | None = None, draft: str = "") -> Any:
+def render_room(public_id: str, *, error: ServiceError | None = None, draft: str = "", **extra: Any) -> Any:
     """The room of case ``public_id`` in the channel the query names; a refused message comes back."""
     case = services.room_case(db.session, current_user, public_id)
     state = services.room_state(db.session, current_user, case)
@@ -91,13 +91,14 @@ def render_room(public_id: str, *, error: ServiceError | None = None, draft: str
         "steps": display.next_steps(case, display.open_deadlines(db.session, case), current_user, g.tenant, now),
         "retract_minutes": int(services.RETRACT_WINDOW / timedelta(minutes=1)),
         "client_id": uuid4().hex,
+        **extra,  # what a capability's panel in the room needs back after a refusal (its form)
     }
     return render_form("rooms/room.html", error=_for_the_page(error), **context)
 
 
 # What a person types in the room's forms; the rest (the channel, the message id, a sequence number,
 # the mode) the page fills in itself, so a refusal of those means the page was out of date.
-TYPED = {"text"}
+TYPED = {"text", "amount", "terms", "expires_in_days"}  # the message; an offer's figure, terms, days
 
 
 def _for_the_page(error: ServiceError | None) -> ServiceError | None:

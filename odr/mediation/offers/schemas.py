@@ -1,0 +1,82 @@
+"""The input of offers: the amount in the case's currency, terms beyond money, an expiry, the offer answered."""
+
+from __future__ import annotations
+
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from flask_babel import lazy_gettext as _l
+from marshmallow import Schema, ValidationError, fields, validate
+
+from odr.platform.schemas import BaseSchema, Integer, at_most, required
+
+TERM_KINDS = {
+    "apology": _l("An apology"),
+    "repair": _l("A repair"),
+    "reinstate_policy": _l("The policy reinstated"),
+    "premium_refund": _l("A refund of premium"),
+    "ex_gratia": _l("An ex-gratia payment"),
+    "other": _l("Something else"),
+}
+MAX_AMOUNT_MINOR = 100_000_000_000  # a thousand million in major units: no dispute here is larger
+
+
+class Amount(fields.Field):
+    """An amount typed in major units ("6400", "6,400.50"), loaded as minor units; never negative."""
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> int:
+        text = str(value).strip().replace(",", "").replace(" ", "")
+        try:
+            amount = Decimal(text)
+        except InvalidOperation:
+            amount = None
+        if amount is None or not amount.is_finite() or len(text) > 16 or amount != amount.quantize(Decimal("0.01")):
+            raise ValidationError(str(_l("Enter an amount, like 3000 or 3000.50.")))
+        if amount < 0:
+            raise ValidationError(str(_l("An amount cannot be negative.")))
+        minor = int(amount * 100)
+        if minor > MAX_AMOUNT_MINOR:
+            raise ValidationError(str(_l("This amount is too large.")))
+        return minor
+
+
+class TermSchema(BaseSchema):
+    """One term beyond money."""
+
+    kind = fields.String(**required(), validate=validate.OneOf(list(TERM_KINDS), error=_l("Choose from the list.")))
+    text = fields.String(load_default="", validate=at_most(500))
+
+
+class OfferSchema(BaseSchema):
+    """A new offer, or a counter-offer to ``replies_to``."""
+
+    amount = Amount(**required())
+    currency = fields.String(**required(), validate=validate.Length(equal=3, error=_l("Use the three-letter code.")))
+    terms = fields.List(fields.Nested(TermSchema), load_default=list, validate=validate.Length(max=10))
+    expires_in_days = Integer(load_default=None, allow_none=True,
+                              validate=validate.Range(min=1, max=90, error=_l("From 1 to 90 days.")))
+    replies_to = fields.UUID(load_default=None, allow_none=True, error_messages={"invalid": _l("No such offer.")})
+
+
+class ResponseSchema(BaseSchema):
+    """An answer to an offer."""
+
+    decision = fields.String(**required(), validate=validate.OneOf(["accept", "reject"],
+                                                                   error=_l("Accept or reject.")))
+
+
+class OfferOut(Schema):
+    """An offer as the API shows it."""
+
+    id = fields.UUID(attribute="public_id")
+    case = fields.Function(lambda o: str(o.case.public_id))
+    side = fields.String()
+    amount_minor = Integer()
+    currency = fields.String()
+    terms = fields.List(fields.Dict())
+    status = fields.Function(lambda o: o.status.value)
+    replies_to = fields.Function(lambda o: str(o.replies_to.public_id) if o.replies_to else None)
+    made_by = fields.String(attribute="made_by_label")
+    expires_at = fields.DateTime()
+    answered_at = fields.DateTime(allow_none=True)
+    created_at = fields.DateTime()
