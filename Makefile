@@ -4,11 +4,11 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.stamp
 
-.PHONY: run test install install-test assets translations db demo serve chromium clamav lint bench mutation clean
+.PHONY: run test install install-test assets translations db demo serve chromium clamav poppler lint bench mutation clean
 
 run: install assets translations db demo serve  ## set up, load the demo data and serve on :5000
 
-test: install-test assets translations chromium clamav  ## set up, check the layers and run the whole test suite
+test: install-test assets translations chromium clamav poppler  ## set up, check the layers and run the whole test suite
 	$(BIN)/lint-imports --no-cache
 	$(BIN)/pytest -n 2 $(PYTEST_ARGS)
 
@@ -53,6 +53,9 @@ chromium:  ## Debian's Chromium for the browser tests
 
 clamav:  ## Debian's clamd for the malware-scan tests (they start it with a signature file of their own)
 	@test -x /usr/sbin/clamd || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq clamav-daemon)
+
+poppler:  ## Debian's poppler-utils: pdfsig checks the sealed agreements' signatures in the tests
+	@test -x /usr/bin/pdfsig || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq poppler-utils)
 
 lint: install-test
 	$(BIN)/ruff check odr tests bench

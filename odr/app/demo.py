@@ -26,6 +26,9 @@ PEOPLE = [
     ("agent@northwind.example", "Nils Northwind", Role.INSURER_AGENT),
 ]
 CUSTOMER = ("customer@example.com", "Chris Customer")
+# A second customer, with an account already: a case where the offers went back and forth, and one that
+# ended in a signed agreement.
+SETTLED_CUSTOMER = ("sam@example.com", "Sam Settled")
 
 
 @click.command()
@@ -52,6 +55,7 @@ def demo(force: bool) -> None:
     # The case first: opening it invites the customer, and the invitation below (the one printed)
     # replaces that one, so the printed link is the one that works.
     reference = _demo_case(session, tenant, settings.base_url)
+    later = _demo_later_cases(session, tenant, settings)
     admin = session.scalar(select(User).where(User.email == PEOPLE[0][0]))
     _demo_policy(session, tenant, admin)
     link = None
@@ -63,6 +67,8 @@ def demo(force: bool) -> None:
         link = services.invitation_url(settings.base_url, tenant, token)
     session.commit()
     _print_sign_in(settings.base_url.rstrip("/"), tenant, passwords, reference, link)
+    click.echo(f"Cases {later[0]} (an offer and a counter-offer) and {later[1]} (settled: the agreement signed and "
+               f"sealed) are {SETTLED_CUSTOMER[0]}'s: ask for a sign-in link as above.")
 
 
 def _people(session: Any, tenant: Tenant, *, random_passwords: bool) -> dict[str, str | None]:
@@ -114,6 +120,78 @@ def _demo_policy(session: Any, tenant: Tenant, admin: User) -> None:
         return
     values = {**current_values(tenant.policy or {}), "deadlines.reminder_days": [5, 1]}
     policy_changes.save(session, admin, tenant, values, recompute=True)
+
+
+def _refer(session: Any, agent: User, manager: User, mediator: User, key: str, summary: str, amount: str,
+           base_url: str) -> tuple[Any, bool]:
+    """A case of the second demo customer, referred, accepted and given the mediator."""
+    from odr.mediation.cases import services as cases
+
+    today = date.today()
+    case, created = cases.refer(session, agent, {
+        "customer_name": SETTLED_CUSTOMER[1], "customer_email": SETTLED_CUSTOMER[0], "policy_number": "NW-CAR-0107",
+        "product_line": "motor", "complaint_category": "settlement_amount", "complaint_summary": summary,
+        "complaint_date": (today - timedelta(days=80)).isoformat(), "amount": amount, "currency": "GBP",
+        "desired_outcome": "A fair settlement.", "service": "mediation", "idempotency_key": key,
+        "escalation_steps": [{"level": "frontline", "step_date": (today - timedelta(days=75)).isoformat(),
+                              "outcome": "Partly upheld"}],
+        "final_response_date": (today - timedelta(days=30)).isoformat(),
+        "final_response_summary": "We offered the market value less the excess.",
+    })
+    if created:
+        cases.accept(session, manager, case, base_url=base_url, invitation_days=14)
+        cases.assign_mediator(session, manager, case, mediator.public_id)
+    return case, created
+
+
+def _demo_later_cases(session: Any, tenant: Tenant, settings: Any) -> tuple[str, str]:
+    """Sam's two cases: an insurer's offer and Sam's counter-offer, open; and a case settled by an
+    accepted counter-offer, its agreement signed by all three and sealed in a PDF."""
+    from odr.mediation.agreements import services as agreements
+    from odr.mediation.agreements.views import sealing_with
+    from odr.mediation.offers import services as offers
+    from odr.mediation.offers.schemas import OfferSchema
+    from odr.platform.schemas import load
+
+    agent = session.scalar(select(User).where(User.email == PEOPLE[3][0]))
+    manager = session.scalar(select(User).where(User.email == PEOPLE[1][0]))
+    mediator = session.scalar(select(User).where(User.email == PEOPLE[2][0]))
+    sam = session.scalar(select(User).where(User.email == SETTLED_CUSTOMER[0]))
+    if sam is None:
+        sam = services.create_user(session, tenant, {"email": SETTLED_CUSTOMER[0], "full_name": SETTLED_CUSTOMER[1],
+                                                     "role": "customer", "password": None})
+
+    def offer(user: User, case: Any, amount: str, replies_to: Any = None, terms: list | None = None) -> Any:
+        values = {"amount": amount, "currency": "GBP", "terms": terms or []}
+        if replies_to is not None:
+            values["replies_to"] = str(replies_to.public_id)
+        return offers.make_offer(session, user, case, load(OfferSchema(), values))
+
+    talking, created = _refer(session, agent, manager, mediator, "demo-case-2",
+                              "The car was written off; the valuation is below what similar cars sell for.",
+                              "5200.00", settings.base_url)
+    if created:
+        first = offer(agent, talking, "3800")
+        offer(sam, talking, "4900", replies_to=first)
+    settled, created = _refer(session, agent, manager, mediator, "demo-case-3",
+                              "The courtesy car was withheld for three weeks during the repair.",
+                              "900.00", settings.base_url)
+    if created:
+        first = offer(agent, settled, "400")
+        counter = offer(sam, settled, "650", replies_to=first, terms=[{"kind": "apology", "text": ""}])
+        offers.respond(session, agent, counter, "accept")
+        agreement = agreements.agreement_of(session, settled)
+        agreements.save_details(session, mediator, agreement,
+                                {"payment_method": "bank transfer to the account Sam gives the insurer",
+                                 "payment_days": 14})
+        agreements.send(session, mediator, agreement)
+        for signer in (sam, agent, mediator):
+            values = {"full_name": signer.full_name, "agree": True, "consent": True,
+                      "text_sha256": agreement.text_sha256}
+            agreements.sign(session, signer, agreement, values, ip="127.0.0.1", user_agent="odr demo",
+                            sealing_with=sealing_with())
+    session.commit()
+    return talking.reference, settled.reference
 
 
 def _demo_case(session: Any, tenant: Tenant, base_url: str) -> str:

@@ -59,6 +59,10 @@ class Settings:
     storage_url: str = ""
     s3_endpoint_url: str = ""
     clamd_url: str = ""
+    signing_pkcs12: str = ""  # the agreements' seal: a PKCS#12 file...
+    signing_key: str = ""  # ...or a PEM key and certificate; neither: one per tenant in the instance folder
+    signing_cert: str = ""
+    signing_password: str = ""
 
     @property
     def production(self) -> bool:

@@ -43,8 +43,8 @@ def _organisations() -> list[Organisation]:
 
 # The administration hub ----------------------------------------------------------------------
 
-ADMIN_PAGES = (
-    # (permission, endpoint, title, what it is for)
+ADMIN_PAGES = [
+    # (permission, endpoint, title, what it is for); a capability adds its own with ``add_admin_page``
     ("users.list", "tenants.users", _l("Users"), _l("Everyone who can sign in: change a role, disable an account, "
                                                    "require two-step verification.")),
     ("invitations.manage", "tenants.invitations", _l("Invitations"), _l("Invite staff and insurer agents, resend "
@@ -55,9 +55,13 @@ ADMIN_PAGES = (
                                                       "reminders, with every change recorded.")),
     ("templates.manage", "tenants.email_templates", _l("E-mails"), _l("The wording of the e-mails people "
                                                                      "receive.")),
-)
-ADMIN_ENDPOINTS = frozenset(endpoint for _p, endpoint, _t, _d in ADMIN_PAGES) | {
-    "tenants.administration", "tenants.user_edit", "tenants.organisation_edit", "tenants.email_template"}
+]
+
+
+def add_admin_page(permission: str, endpoint: str, title: Any, text: Any) -> None:
+    """List a capability's administration page on the hub (once, at registration)."""
+    if all(page[1] != endpoint for page in ADMIN_PAGES):
+        ADMIN_PAGES.append((permission, endpoint, title, text))
 
 
 def admin_pages(user: Any) -> list[tuple[str, Any, Any]]:

@@ -25,9 +25,13 @@ class _Visible(HTMLParser):
         self.links: list[str] = []
         self._hidden = 0
         self._nav = 0
+        self._foreign: list[str] = []  # open elements written in another language on purpose (lang="en")
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         values = dict(attrs)
+        if self._foreign or (tag != "html" and values.get("lang") and not (values["lang"] or "").startswith("de")):
+            self._foreign.append(tag)  # a record in the case's language: the agreement, a template being edited
+            return
         if tag in HIDDEN:
             self._hidden += 1
         if tag == "nav":
@@ -39,13 +43,17 @@ class _Visible(HTMLParser):
             self.texts.append(values["value"] or "")
 
     def handle_endtag(self, tag: str) -> None:
+        if self._foreign:
+            while self._foreign and self._foreign.pop() != tag:
+                pass
+            return
         if tag in HIDDEN:
             self._hidden = max(0, self._hidden - 1)
         if tag == "nav":
             self._nav = max(0, self._nav - 1)
 
     def handle_data(self, data: str) -> None:
-        if not self._hidden and data.strip():
+        if not self._hidden and not self._foreign and data.strip():
             self.texts.append(data)
 
 

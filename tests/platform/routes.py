@@ -142,6 +142,22 @@ TABLE: dict[str, dict[tuple[str, str], Row]] = {
         # The page withdrew the insurer's offer just before: it is no longer open.
         ("POST", "offers_api.OfferWithdrawal"):     Row((403, 403, 403, 409, 403, 401), NOT_FOUND),
     },
+    # The target: the draft agreement of an open case whose insurer's offer the customer accepted; its
+    # payment method is still empty, so it cannot be sent, and not being sent, nothing can be signed.
+    "agreements": {
+        ("GET", "agreements.agreement"):            Row((200, 200, 200, 200, 200, 302), NOT_FOUND),
+        ("POST", "agreements.details"):             Row((403, 400, 400, 403, 403, 302), NOT_FOUND),
+        ("POST", "agreements.text"):                Row((403, 400, 400, 403, 403, 302), NOT_FOUND),
+        ("POST", "agreements.send"):                Row((403, 400, 400, 403, 403, 302), NOT_FOUND),
+        ("POST", "agreements.reopen"):              Row((403, 409, 409, 403, 403, 302), NOT_FOUND),
+        ("POST", "agreements.code"):                Row((403, 403, 409, 409, 409, 302), NOT_FOUND),
+        ("POST", "agreements.sign"):                Row((403, 403, 409, 409, 409, 302), NOT_FOUND),
+        ("GET", "agreements.template_default"):     Row((303, 403, 403, 403, 403, 302)),
+        ("GET", "agreements.template"):             Row((200, 403, 403, 403, 403, 302)),
+        ("POST", "agreements.template"):            Row((400, 403, 403, 403, 403, 302)),
+        ("POST", "agreements.template_reset"):      Row((303, 403, 403, 403, 403, 302)),
+        ("GET", "agreements_api.CaseAgreement"):    Row((200, 200, 200, 200, 200, 401), NOT_FOUND),
+    },
     # The target: the insurer's caucus document in the open case. Who may see it gets the link or the
     # record; the customer, who may not, gets 404, never 403.
     "documents": {
@@ -316,6 +332,24 @@ def _offers(t: Mapping[str, Any]) -> Requests:
     }
 
 
+def _agreements(t: Mapping[str, Any]) -> Requests:
+    page = f"/t/{t['slug']}/cases/{t['case']}/agreement"
+    template = f"/t/{t['slug']}/admin/agreement-template"
+    return {
+        "agreements.agreement": (page, {}),
+        "agreements.details": (f"{page}/details", {}),
+        "agreements.text": (f"{page}/text", {}),
+        "agreements.send": (f"{page}/send", {}),
+        "agreements.reopen": (f"{page}/reopen", {}),
+        "agreements.code": (f"{page}/code", {}),
+        "agreements.sign": (f"{page}/sign", {}),
+        "agreements.template_default": (template, {}),
+        "agreements.template": (f"{template}/en", {}),
+        "agreements.template_reset": (f"{template}/en/reset", {}),
+        "agreements_api.CaseAgreement": (f"/api/v1/t/{t['slug']}/cases/{t['case']}/agreement", {}),
+    }
+
+
 def _documents(t: Mapping[str, Any]) -> Requests:
     page, api = f"/t/{t['slug']}", f"/api/v1/t/{t['slug']}"
     case, doc = t["case"], t["document"]
@@ -343,6 +377,7 @@ REQUESTS: dict[str, Callable[[Mapping[str, Any]], Requests]] = {
     "rooms": _rooms,
     "documents": _documents,
     "offers": _offers,
+    "agreements": _agreements,
 }
 ROUTES = {key: row for section in TABLE.values() for key, row in section.items()}
 

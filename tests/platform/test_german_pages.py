@@ -66,7 +66,8 @@ def test_every_page_reads_in_german(app, session, world, request, section, role)
 def test_the_reading_finds_english_in_text_and_labels_but_not_in_scripts_or_german():
     page = ('<h3>What happens next</h3><button aria-label="Notifications">x</button>'
             '<p>Neuer Antrag MED-1 von Northwind</p><p>New referral MED-2 from Northwind Insurance</p>'
-            '<script>const label = "Sign out";</script><p>Wie es weitergeht · Mark all as read</p>')
+            '<script>const label = "Sign out";</script><p>Wie es weitergeht · Mark all as read</p>'
+            '<div lang="en"><p>The text</p><br><p>Signatures</p></div><p>Page</p>')
     texts, _links = visible(page)
     assert untranslated(texts) == {"What happens next", "Notifications", "New referral %(ref)s from %(insurer)s",
-                                   "Mark all as read"}
+                                   "Mark all as read", "Page"}  # not what is marked as English

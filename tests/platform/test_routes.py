@@ -150,6 +150,23 @@ def _offers(app, session, world, _request) -> tuple[dict, dict]:
             {"case": _their_case(app, session, world).public_id, "offer": offer.public_id})
 
 
+def _agreements(app, session, world, _request) -> tuple[dict, dict]:
+    """An open case here whose insurer's offer the customer accepted (a draft agreement); a referred case there."""
+    from odr.mediation.offers import services as offers
+    from odr.mediation.offers.schemas import OfferSchema
+    from odr.platform.schemas import load
+
+    people = world["people"]
+    case = open_case(app, session, people)
+    set_tenant(session, world["tenant"].id)
+    with app.test_request_context():
+        offer = offers.make_offer(session, people["insurer_agent"], case,
+                                  load(OfferSchema(), {"amount": "3000", "currency": case.currency}))
+        offers.respond(session, people["customer"], offer, "accept")
+        session.commit()
+    return {"case": case.public_id}, {"case": _their_case(app, session, world).public_id}
+
+
 # Each section's records: what its routes act on here, and the same kind of record in the other tenant.
 SETUPS: dict[str, Callable[..., tuple[dict, dict]]] = {
     "tenants": _tenants,
@@ -160,6 +177,7 @@ SETUPS: dict[str, Callable[..., tuple[dict, dict]]] = {
     "rooms": _rooms,
     "documents": _documents,
     "offers": _offers,
+    "agreements": _agreements,
 }
 
 

@@ -235,10 +235,9 @@ def test_demo_twice_is_idempotent_and_prints_how_to_sign_in(cli, session):
     assert count(session, Tenant, slug="harbour") == 1
     tenant = session.scalar(select(Tenant).where(Tenant.slug == "harbour"))
     assert count(session, Organisation, tenant_id=tenant.id) == 1
-    staff = count(session, User, tenant_id=tenant.id)
-    assert staff == 4
-    roles = set(session.scalars(select(User.role).where(User.tenant_id == tenant.id)))
-    assert roles == {Role.ADMIN, Role.CASE_MANAGER, Role.MEDIATOR, Role.INSURER_AGENT}
+    assert count(session, User, tenant_id=tenant.id) == 5  # four staff and agents, and the settled case's customer
+    roles = sorted(session.scalars(select(User.role).where(User.tenant_id == tenant.id)))
+    assert roles == sorted([Role.ADMIN, Role.CASE_MANAGER, Role.MEDIATOR, Role.INSURER_AGENT, Role.CUSTOMER])
     for output in (first.output, second.output):
         assert "/t/harbour/sign-in" in output
         assert "admin@harbour.example" in output
@@ -256,6 +255,19 @@ def test_demo_twice_is_idempotent_and_prints_how_to_sign_in(cli, session):
     changes = session.scalars(select(PolicyChange).where(PolicyChange.tenant_id == tenant.id)).all()
     assert [(c.setting, c.new_value, c.recomputed) for c in changes] == [("deadlines.reminder_days", [5, 1], True)]
     assert tenant.policy["deadlines"]["reminder_days"] == [5, 1]
+    # Every stage of an ending: an offer and its counter-offer open, and a case settled by a signed, sealed agreement.
+    from odr.mediation.agreements.models import Agreement, AgreementStatus
+    from odr.mediation.core.models import Case
+    from odr.mediation.offers.models import Offer
+
+    cases = {c.reference: c for c in session.scalars(select(Case).where(Case.tenant_id == tenant.id))}
+    assert sorted(c.state.value for c in cases.values()) == ["open", "open", "settled"]
+    talking = next(c for c in cases.values() if c.customer_email == "sam@example.com" and c.state.value == "open")
+    chain = session.scalars(select(Offer).where(Offer.case_id == talking.id).order_by(Offer.id)).all()
+    assert [(o.amount_minor, o.replies_to_id is not None) for o in chain] == [(380000, False), (490000, True)]
+    agreements = session.scalars(select(Agreement).where(Agreement.tenant_id == tenant.id)).all()
+    assert [(a.status, a.amount_minor, len(a.signatures)) for a in agreements] == [(AgreementStatus.SEALED, 65000, 3)]
+    assert "(settled: the agreement signed and sealed)" in second.output
 
 
 def test_demo_in_production_is_refused_without_force_and_with_it_has_random_passwords(app, cli, session, monkeypatch):

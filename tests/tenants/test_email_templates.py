@@ -22,14 +22,14 @@ GOOD_BODY = "Hello {{ recipient_name }},\n\nplease send {{ what }} by {{ due }}.
 UNSAFE = {
     "attribute": ("{{ ''.__class__ }}", "attributes, calls, filters"),
     "mro-walk": ("{{ ''.__class__.__mro__[1].__subclasses__() }}", "attributes, calls, filters"),
-    "config": ("{{ config }}", "is not a placeholder of this e-mail"),
+    "config": ("{{ config }}", "is not a placeholder of this template"),
     "loop": ("{% for i in range(100000) %}{% for j in range(100000) %}x{% endfor %}{% endfor %}",
              "instructions such as “for”"),
     "set": ("{% set x = 1 %}{{ x }}", "instructions such as “set”"),
     "include": ("{% include 'layout.html' %}", "instructions such as “include”"),
     "filter": ("{{ case_reference|upper }}", "attributes, calls, filters"),
     "call": ("{{ lipsum() }}", "attributes, calls, filters"),
-    "unknown": ("Dear {{ customer_password }}", "{{ customer_password }} is not a placeholder of this e-mail"),
+    "unknown": ("Dear {{ customer_password }}", "{{ customer_password }} is not a placeholder of this template"),
     "syntax": ("Dear {{ recipient_name ", "opens a placeholder with {{ but never closes it with }}"),
 }
 

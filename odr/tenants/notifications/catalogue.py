@@ -140,5 +140,31 @@ STANDARDS: dict[str, Standard] = {
             ),
             sent=_l("Anyone in a case room who has unread messages and has been away for a while; once per message."),
         ),
+        Standard(
+            "agreement_to_sign",
+            _l("Settlement agreement to sign"),
+            {**COMMON, "why": _l("why it is sent: the first time, or again after its text changed")},
+            {**SAMPLES, "why": "Your mediator has sent you the settlement agreement you reached."},
+            _l("Please sign the settlement agreement of case {{ case_reference }}"),
+            _l(
+                "Dear {{ recipient_name }},\n\n{{ why }}\n\nPlease read it and sign it in the case room:\n\n"
+                "{{ link }}\n\nIt takes effect when everyone has signed. If anything in it is not what you agreed, "
+                "tell your mediator in the room before you sign.\n\n{{ tenant_name }}"
+            ),
+            sent=_l("Everyone who signs, when the mediator sends the agreement, and again when its text changes."),
+        ),
+        Standard(
+            "signing_code",
+            _l("Code to sign an agreement"),
+            {**COMMON, "code": _l("the six-digit code"), "minutes": _l("how many minutes it works")},
+            {**SAMPLES, "code": "482 913", "minutes": "10"},
+            _l("Your code to sign the agreement of case {{ case_reference }}"),
+            _l(
+                "Dear {{ recipient_name }},\n\nYour code to sign the settlement agreement of case "
+                "{{ case_reference }} is:\n\n{{ code }}\n\nIt works once, for {{ minutes }} minutes. If you did "
+                "not ask for it, you can ignore this e-mail: nobody can sign for you without it.\n\n{{ tenant_name }}"
+            ),
+            sent=_l("A customer who asks for a code to sign the settlement agreement."),
+        ),
     ]
 }

@@ -262,7 +262,7 @@ def template_problems(source: str, standard: Standard) -> list[str]:
                 continue
             if isinstance(child, nodes.Name) and child.ctx == "load":
                 if child.name not in standard.placeholders:
-                    problems.append(str(_l("Line %(line)s: {{ %(name)s }} is not a placeholder of this e-mail; "
+                    problems.append(str(_l("Line %(line)s: {{ %(name)s }} is not a placeholder of this template; "
                                            "use only the placeholders listed.", line=child.lineno, name=child.name)))
                 continue
             problems.append(str(_l("Line %(line)s: only a placeholder's name may stand between {{ and }}, like "
