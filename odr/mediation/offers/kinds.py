@@ -35,8 +35,8 @@ def _terms(p: dict[str, Any]) -> str:
 
 def _made(p: dict[str, Any], case: Any) -> tuple[str, str]:
     if p.get("channel", JOINT) != JOINT:
-        return _("%(party)s made an offer of %(amount)s to the mediator only", party=_who(p),
-                 amount=_figure(p)), _terms(p)
+        return _("An offer of %(amount)s was made to the mediator only by %(party)s", amount=_figure(p),
+                 party=party_text(p.get("side"))), _terms(p)
     if p.get("replies_to"):
         return _("%(party)s made a counter-offer of %(amount)s", party=_who(p), amount=_figure(p)), _terms(p)
     return _("%(party)s made an offer of %(amount)s", party=_who(p), amount=_figure(p)), _terms(p)
@@ -51,8 +51,8 @@ def _conveyed(p: dict[str, Any], case: Any) -> tuple[str, str]:
 
 def _proposal_answered(p: dict[str, Any], case: Any) -> tuple[str, str]:
     if p.get("answer") == "accept":
-        return _("%(party)s accepted the mediator's proposal", party=_who(p)), ""
-    return _("%(party)s rejected the mediator's proposal", party=_who(p)), ""
+        return _("The mediator's proposal was accepted by %(party)s", party=party_text(p.get("side"))), ""
+    return _("The mediator's proposal was rejected by %(party)s", party=party_text(p.get("side"))), ""
 
 
 def _disclosed(p: dict[str, Any], case: Any) -> tuple[str, str]:

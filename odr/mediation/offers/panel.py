@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 
 from odr.mediation.core.access import side_of
 from odr.mediation.core.channels import JOINT
-from odr.mediation.core.labels import party_text
+from odr.mediation.core.labels import PARTIES, party_text
 from odr.mediation.core.models import Case
 from odr.mediation.offers import proposals, services
 from odr.mediation.offers.models import Offer, OfferStatus, Proposal, ProposalStatus
@@ -94,7 +94,7 @@ def _proposal_row(proposal: Proposal, viewer: User, mine: str | None, may_act: b
         "left": time_left(proposal.expires_at, now, zone) if is_open else "",
         "may_answer": may_act and mine is not None and is_open and view["your_answer"] is None,
         "answer_words": {"accept": _("accepted"), "reject": _("rejected"), None: _("not answered yet")},
-        "answers_shown": [(party_text(side), answers[side]) for side in ("customer", "insurer")] if answers else [],
+        "answers_shown": [(str(PARTIES[side]), answers[side]) for side in ("customer", "insurer")] if answers else [],
     }
 
 
