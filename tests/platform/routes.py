@@ -133,7 +133,7 @@ TABLE: dict[str, dict[tuple[str, str], Row]] = {
     # The targets: the insurer's open offer in the open case, the insurer's offer to the mediator only,
     # and the mediator's open proposal. Staff and the mediator see offers but make and answer none;
     # the insurer may withdraw its own (303); the customer may answer it. Only the mediator conveys
-    # and proposes; only the parties answer a proposal.
+    # and proposes (409 while its proposal waits for answers); only the parties answer a proposal.
     "offers": {
         ("POST", "offers.make"):                    Row((403, 403, 403, 400, 400, 302), NOT_FOUND),
         ("POST", "offers.respond"):                 Row((403, 403, 403, 400, 400, 302), NOT_FOUND),
@@ -144,7 +144,7 @@ TABLE: dict[str, dict[tuple[str, str], Row]] = {
         # The page withdrew the insurer's offer just before: it is no longer open.
         ("POST", "offers_api.OfferWithdrawal"):     Row((403, 403, 403, 409, 403, 401), NOT_FOUND),
         ("POST", "offers.convey"):                  Row((403, 403, 400, 403, 403, 302), NOT_FOUND),
-        ("POST", "offers.propose"):                 Row((403, 403, 400, 403, 403, 302), NOT_FOUND),
+        ("POST", "offers.propose"):                 Row((403, 403, 409, 403, 403, 302), NOT_FOUND),
         ("POST", "offers.answer_proposal"):         Row((403, 403, 403, 400, 400, 302), NOT_FOUND),
         ("POST", "offers_api.OfferConveyance"):     Row((400, 400, 400, 400, 400, 401), BAD_INPUT),
         ("GET", "offers_api.CaseProposals"):        Row((200, 200, 200, 200, 200, 401), NOT_FOUND),

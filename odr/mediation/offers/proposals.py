@@ -83,15 +83,26 @@ def view_of(proposal: Proposal, viewer: Any) -> dict[str, Any]:
     }
 
 
+def check_may_propose(session: Session, actor: User, case: Case, now: datetime | None = None) -> None:
+    """Refuse unless ``actor`` may put a proposal now: the case's mediator, no settlement agreed, no
+    proposal waiting for answers. Asked before the input is read: then the page has no form to correct."""
+    require(actor, "offers.propose", case)
+    refuse_when_settled(session, case)
+    waiting = session.scalar(select(Proposal.id).where(Proposal.case_id == case.id,
+                                                       Proposal.status == ProposalStatus.OPEN,
+                                                       Proposal.expires_at > (now or utcnow())))
+    if waiting is not None:
+        raise Conflict(str(_l("Your earlier proposal is still waiting for the parties' answers.")))
+
+
 def propose(session: Session, actor: User, case: Case, values: dict[str, Any], now: datetime | None = None
             ) -> Proposal:
     """The mediator puts a proposal to both parties at once; one proposal waits for answers at a time.
 
     :param values: loaded by ``ProposalSchema``: amount (minor units), currency, terms, expires_in_days
     """
-    require(actor, "offers.propose", case)
-    refuse_when_settled(session, case)
     now = now or utcnow()
+    check_may_propose(session, actor, case, now)
     problems: dict[str, list[str]] = {}
     if values["currency"].upper() != case.currency:
         problems["currency"] = [str(_l("Offers in this case are in %(currency)s.", currency=case.currency))]
@@ -100,11 +111,6 @@ def propose(session: Session, actor: User, case: Case, values: dict[str, Any], n
                                      "repair."))]
     if problems:
         raise ValidationFailed.on_fields(problems)
-    waiting = session.scalar(select(Proposal.id).where(Proposal.case_id == case.id,
-                                                       Proposal.status == ProposalStatus.OPEN,
-                                                       Proposal.expires_at > now))
-    if waiting is not None:
-        raise Conflict(str(_l("Your earlier proposal is still waiting for the parties' answers.")))
     tenant = session.get(Tenant, case.tenant_id)
     assert tenant is not None
     days = values.get("expires_in_days") or int((tenant.policy or {}).get("offers", {}).get(

@@ -143,7 +143,7 @@ def convey(public_id: str, offer_id: str) -> Response:
 def propose(public_id: str) -> Any:
     """The mediator puts a proposal to both parties."""
     case = _case(public_id)
-    require(current_user, "offers.propose", case)
+    proposals.check_may_propose(db.session, current_user, case)  # before the input, like the rule
     try:
         service_call(proposals.propose, db.session, current_user, case,
                      load(ProposalSchema(), _values(request.form, with_reply=False)))
