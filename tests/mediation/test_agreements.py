@@ -419,3 +419,21 @@ def test_the_command_exits_1_naming_the_first_failure(app, session, world):
     assert bad.exit_code == 1
     assert "the agreement's text does not match the hash it was signed with" in bad.output
     assert runner.invoke(args=["agreements", "verify", "--case", "NOPE-1"]).exit_code == 1
+
+
+def test_a_proposal_both_parties_accept_drafts_the_agreement_with_its_terms(app, session, world):
+    from odr.mediation.offers import proposals
+    from tests.mediation.offers_support import propose
+
+    _tenant, people, case = world
+    proposal = propose(app, session, people["mediator"], case, amount="1,250",
+                       terms=[{"kind": "repair", "text": "the fence"}])
+    with app.test_request_context():
+        proposals.answer(session, people["customer"], proposal, "accept")
+        assert agreements.agreement_of(session, case) is None  # one answer discloses nothing
+        proposals.answer(session, people["insurer_agent"], proposal, "accept")
+        session.commit()
+    agreement = agreements.agreement_of(session, case)
+    assert (agreement.source, agreement.source_id, agreement.amount_minor) == ("proposal", str(proposal.public_id),
+                                                                              125000)
+    assert "- A repair: the fence" in agreement.text

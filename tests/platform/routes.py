@@ -130,8 +130,10 @@ TABLE: dict[str, dict[tuple[str, str], Row]] = {
         ("POST", "rooms.template_update"):          Row((404, 404, 404, 403, 403, 302)),
         ("POST", "rooms.template_delete"):          Row((404, 404, 404, 403, 403, 302)),
     },
-    # The target: the insurer's open offer in the open case. Staff and the mediator see offers but
-    # make and answer none; the insurer may withdraw its own (303); the customer may answer it.
+    # The targets: the insurer's open offer in the open case, the insurer's offer to the mediator only,
+    # and the mediator's open proposal. Staff and the mediator see offers but make and answer none;
+    # the insurer may withdraw its own (303); the customer may answer it. Only the mediator conveys
+    # and proposes (409 while its proposal waits for answers); only the parties answer a proposal.
     "offers": {
         ("POST", "offers.make"):                    Row((403, 403, 403, 400, 400, 302), NOT_FOUND),
         ("POST", "offers.respond"):                 Row((403, 403, 403, 400, 400, 302), NOT_FOUND),
@@ -141,6 +143,13 @@ TABLE: dict[str, dict[tuple[str, str], Row]] = {
         ("POST", "offers_api.OfferResponse"):       Row((400, 400, 400, 400, 400, 401), BAD_INPUT),
         # The page withdrew the insurer's offer just before: it is no longer open.
         ("POST", "offers_api.OfferWithdrawal"):     Row((403, 403, 403, 409, 403, 401), NOT_FOUND),
+        ("POST", "offers.convey"):                  Row((403, 403, 400, 403, 403, 302), NOT_FOUND),
+        ("POST", "offers.propose"):                 Row((403, 403, 409, 403, 403, 302), NOT_FOUND),
+        ("POST", "offers.answer_proposal"):         Row((403, 403, 403, 400, 400, 302), NOT_FOUND),
+        ("POST", "offers_api.OfferConveyance"):     Row((400, 400, 400, 400, 400, 401), BAD_INPUT),
+        ("GET", "offers_api.CaseProposals"):        Row((200, 200, 200, 200, 200, 401), NOT_FOUND),
+        ("POST", "offers_api.CaseProposals"):       Row((400, 400, 400, 400, 400, 401), BAD_INPUT),
+        ("POST", "offers_api.ProposalAnswer"):      Row((400, 400, 400, 400, 400, 401), BAD_INPUT),
     },
     # The target: the draft agreement of an open case whose insurer's offer the customer accepted; its
     # payment method is still empty, so it cannot be sent, and not being sent, nothing can be signed.
@@ -321,14 +330,22 @@ def _rooms(t: Mapping[str, Any]) -> Requests:
 
 def _offers(t: Mapping[str, Any]) -> Requests:
     page, api = f"/t/{t['slug']}/cases/{t['case']}/offers", f"/api/v1/t/{t['slug']}/cases/{t['case']}/offers"
-    offer = t["offer"]
+    offer, caucus, proposal = t["offer"], t["caucus_offer"], t["proposal"]
+    proposals = f"/t/{t['slug']}/cases/{t['case']}/proposals"
+    proposals_api = f"/api/v1/t/{t['slug']}/cases/{t['case']}/proposals"
     return {
         "offers.make": (page, {}),
         "offers.respond": (f"{page}/{offer}/respond", {}),
         "offers.withdraw": (f"{page}/{offer}/withdraw", {}),
+        "offers.convey": (f"{page}/{caucus}/convey", {}),
+        "offers.propose": (proposals, {}),
+        "offers.answer_proposal": (f"{proposals}/{proposal}/answer", {}),
         "offers_api.CaseOffers": (api, {}),
         "offers_api.OfferResponse": (f"{api}/{offer}/respond", {}),
         "offers_api.OfferWithdrawal": (f"{api}/{offer}/withdraw", {}),
+        "offers_api.OfferConveyance": (f"{api}/{caucus}/convey", {}),
+        "offers_api.CaseProposals": (proposals_api, {}),
+        "offers_api.ProposalAnswer": (f"{proposals_api}/{proposal}/answer", {}),
     }
 
 

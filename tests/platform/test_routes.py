@@ -135,19 +135,27 @@ def _documents(app, session, world, request) -> tuple[dict, dict]:
 
 
 def _offers(app, session, world, _request) -> tuple[dict, dict]:
-    """An open case here with the insurer's open offer; a referred case there (no offer can be reached)."""
+    """An open case here with the insurer's open offer, its offer to the mediator only and the mediator's
+    open proposal; a referred case there (none of them can be reached through it)."""
+    from odr.mediation.offers import proposals
     from odr.mediation.offers import services as offers
-    from odr.mediation.offers.schemas import OfferSchema
+    from odr.mediation.offers.schemas import OfferSchema, ProposalSchema
     from odr.platform.schemas import load
 
-    case = open_case(app, session, world["people"])
+    people = world["people"]
+    case = open_case(app, session, people)
     set_tenant(session, world["tenant"].id)
     with app.test_request_context():
-        offer = offers.make_offer(session, world["people"]["insurer_agent"], case,
+        offer = offers.make_offer(session, people["insurer_agent"], case,
                                   load(OfferSchema(), {"amount": "3000", "currency": case.currency}))
+        caucus = offers.make_offer(session, people["insurer_agent"], case, load(OfferSchema(), {
+            "amount": "3500", "currency": case.currency, "channel": "caucus"}))
+        proposal = proposals.propose(session, people["mediator"], case,
+                                     load(ProposalSchema(), {"amount": "3200", "currency": case.currency}))
         session.commit()
-    return ({"case": case.public_id, "offer": offer.public_id},
-            {"case": _their_case(app, session, world).public_id, "offer": offer.public_id})
+    world["proposal"], world["caucus_offer"] = proposal.id, caucus.id
+    ids = {"offer": offer.public_id, "caucus_offer": caucus.public_id, "proposal": proposal.public_id}
+    return {"case": case.public_id, **ids}, {"case": _their_case(app, session, world).public_id, **ids}
 
 
 def _agreements(app, session, world, _request) -> tuple[dict, dict]:
@@ -190,6 +198,12 @@ def _unchanged(section: str, session, world, who: str) -> None:
         assert case.state.value == "open" and not case.clock_extended and case.tier == 2
     if section == "documents":
         assert len(session.scalars(select(Document)).all()) == 2
+    if section == "offers":
+        from odr.mediation.offers.models import Offer, Proposal
+
+        proposal, caucus = session.get(Proposal, world["proposal"]), session.get(Offer, world["caucus_offer"])
+        assert (proposal.customer_answer, proposal.insurer_answer, proposal.status.value) == (None, None, "open")
+        assert (caucus.conveyed_at, caucus.status.value) == (None, "open")
     if section == "email_templates":
         assert session.scalars(select(EmailTemplate)).all() == [] or who == "admin"
 

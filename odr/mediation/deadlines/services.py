@@ -115,15 +115,26 @@ def start_tier(session: Session, case: Case, tier: int, now: datetime | None = N
 
 
 def expect_response(session: Session, case: Case, party: str, what: str | Message,
-                    now: datetime | None = None) -> Deadline:
-    """It is ``party``'s turn: open a response deadline (the previous one of that party is met)."""
+                    now: datetime | None = None, *, due_at: datetime | None = None) -> Deadline:
+    """It is ``party``'s turn: open a response deadline (the previous one of that party is cancelled).
+
+    :param due_at: when it falls due, if not the tenant's response days from now (a turn handed on
+        within a running period, such as a counter-offer's)
+    """
     now = now or utcnow()
     tenant = _tenant(session, case)
     close_deadlines(session, case, kinds=[DeadlineKind.RESPONSE], party=party, status=DeadlineStatus.CANCELLED)
     return open_deadline(
         session, case, DeadlineKind.RESPONSE, party, what,
-        clock.due_after_days(now, int(setting(tenant.policy, "response_days")), tenant.time_zone), now,
+        due_at or clock.due_after_days(now, int(setting(tenant.policy, "response_days")), tenant.time_zone), now,
     )
+
+
+def open_response(session: Session, case: Case, party: str) -> Deadline | None:
+    """The response deadline ``party`` has open in ``case`` (its turn), if any."""
+    return session.scalars(select(Deadline).where(
+        Deadline.case_id == case.id, Deadline.kind == DeadlineKind.RESPONSE, Deadline.party == party,
+        Deadline.status == DeadlineStatus.OPEN).order_by(Deadline.due_at.desc())).first()
 
 
 def party_acted(session: Session, case: Case, party: str) -> None:

@@ -2,6 +2,7 @@
 
 Making and answering are for the parties (and their representatives) of a case in mediation; which
 side may answer which offer is the service's rule (the other side only; the maker may withdraw).
+Conveying a caucus offer and putting a proposal to both parties are for the case's mediator.
 """
 
 from __future__ import annotations
@@ -10,7 +11,7 @@ from typing import Any
 
 from flask_babel import lazy_gettext as _l
 
-from odr.mediation.core.access import acts_for_a_party, may_view
+from odr.mediation.core.access import acts_for_a_party, may_view, mediates
 from odr.mediation.core.states import CaseState
 from odr.platform.permissions import Rules
 from odr.tenants.policy_settings import Kind, Section, Setting
@@ -30,9 +31,20 @@ def _make(user: Any, case: Any) -> bool:
     return acts_for_a_party(user, case) and (case is None or case.state is CaseState.OPEN)
 
 
-@RULES.rule("offers.respond", target="case", description="Accept, reject or withdraw an offer")
+@RULES.rule("offers.respond", target="case",
+            description="Accept, reject or withdraw an offer; answer the mediator's proposal")
 def _respond(user: Any, case: Any) -> bool:
     return acts_for_a_party(user, case) and (case is None or case.state is CaseState.OPEN)
+
+
+@RULES.rule("offers.convey", target="case", description="Convey a party's caucus offer to the other side")
+def _convey(user: Any, case: Any) -> bool:
+    return mediates(user, case) and (case is None or case.state is CaseState.OPEN)
+
+
+@RULES.rule("offers.propose", target="case", description="Put a mediator's proposal to both parties")
+def _propose(user: Any, case: Any) -> bool:
+    return mediates(user, case) and (case is None or case.state is CaseState.OPEN)
 
 
 def policy_section() -> Section:
