@@ -150,6 +150,19 @@ def _offers(app, session, world, _request) -> tuple[dict, dict]:
             {"case": _their_case(app, session, world).public_id, "offer": offer.public_id})
 
 
+def _bidding(app, session, world, _request) -> tuple[dict, dict]:
+    """An open case here whose blind bidding both sides opted in to; a referred case there."""
+    from odr.mediation.bidding import services as bidding
+
+    case = open_case(app, session, world["people"])
+    set_tenant(session, world["tenant"].id)
+    with app.test_request_context():
+        bidding.opt_in(session, world["people"]["insurer_agent"], case)
+        bidding.opt_in(session, world["people"]["customer"], case)
+        session.commit()
+    return {"case": case.public_id}, {"case": _their_case(app, session, world).public_id}
+
+
 # Each section's records: what its routes act on here, and the same kind of record in the other tenant.
 SETUPS: dict[str, Callable[..., tuple[dict, dict]]] = {
     "tenants": _tenants,
@@ -160,6 +173,7 @@ SETUPS: dict[str, Callable[..., tuple[dict, dict]]] = {
     "rooms": _rooms,
     "documents": _documents,
     "offers": _offers,
+    "bidding": _bidding,
 }
 
 
@@ -172,6 +186,10 @@ def _unchanged(section: str, session, world, who: str) -> None:
         assert case.state.value == "open" and not case.clock_extended and case.tier == 2
     if section == "documents":
         assert len(session.scalars(select(Document)).all()) == 2
+    if section == "bidding":
+        from odr.mediation.bidding.models import BlindBid
+
+        assert session.scalars(select(BlindBid)).all() == []
     if section == "email_templates":
         assert session.scalars(select(EmailTemplate)).all() == [] or who == "admin"
 
