@@ -140,6 +140,15 @@ def test_the_worked_example_comes_from_the_tenants_rule(app):
             assert rule_words(rule_, "GBP").example  # every rule the policy allows has an example
 
 
+def test_the_policy_page_sets_the_rule(app, session, world):
+    tenant, people, _case = world
+    admin = app.test_client()
+    sign_in(admin, tenant, people["admin"])
+    html = html_of(admin.get(f"/t/{tenant.slug}/admin/policy"))
+    assert "Blind bidding" in html and "Settles at the midpoint within this percentage" in html
+    assert 'name="bidding__gap_amount"' in html and 'value="5000"' in html
+
+
 # The flow --------------------------------------------------------------------------------------------------
 
 
@@ -217,6 +226,17 @@ def test_no_event_or_notification_carries_a_figure(app, session, world):
     settled = events[-1]
     assert settled.kind == "bidding.settled" and settled.payload["amount_minor"] == 1_055_556  # halves round up
     assert all(e.channel == "joint" for e in events)
+
+
+def test_a_refusal_of_the_database_names_no_figure(app, session, world):
+    from sqlalchemy.exc import IntegrityError
+
+    _tenant, people, case = world
+    _both_in(app, session, people, case)
+    with app.test_request_context(), pytest.raises(IntegrityError) as refused:  # past the schema: the check
+        bidding.submit_bid(session, people["customer"], case, {"figure": -1_234_567, "round": 1})
+    session.rollback()
+    assert "blind_bids" in str(refused.value) and "1234567" not in str(refused.value)
 
 
 # Bad input -------------------------------------------------------------------------------------------------
@@ -344,6 +364,12 @@ def test_the_mediator_sees_the_figures_only_when_the_policy_says_so(app, session
         party = bidding.status_for(session, people["insurer_agent"], other)
     assert shown["rounds"][0]["figures_minor"] == {"customer": 2_000_000} and shown["rule"]["mediator_sees_figures"]
     assert party["rounds"][0]["figures_minor"] is None
+    mediator = app.test_client()
+    sign_in(mediator, tenant, people["mediator"])
+    html = html_of(mediator.get(f"/t/{tenant.slug}/cases/{other.public_id}/room"))
+    assert "customer: £20,000.00" in html and "The mediator sees both." in html
+    html = html_of(mediator.get(f"/t/{tenant.slug}/cases/{case.public_id}/room"))
+    assert "£20,000.00" not in html and "the mediator does not see the figures" in html
 
 
 def test_the_room_shows_the_rule_and_takes_the_opt_ins_and_the_figures(app, session, world):

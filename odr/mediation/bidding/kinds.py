@@ -10,15 +10,9 @@ from flask_babel import ngettext
 
 from odr.mediation.core.channels import JOINT
 from odr.mediation.core.kinds import EventKinds
-from odr.mediation.core.labels import party_text
 from odr.platform.i18n import money
 
 KINDS = EventKinds()
-
-
-def _who(p: dict[str, Any]) -> str:
-    text = party_text(p.get("side"))
-    return text[:1].upper() + text[1:]
 
 
 def _round(p: dict[str, Any]) -> int:
@@ -42,7 +36,8 @@ def _started(p: dict[str, Any]) -> tuple[str, str]:
 
 OPTED_IN = KINDS.declare(
     "bidding.opted_in",
-    lambda p, case: (_("%(party)s opted in to blind bidding", party=_who(p)), ""), channels=(JOINT,))
+    lambda p, case: (_("The insurer opted in to blind bidding") if p.get("side") == "insurer" else
+                     _("The customer opted in to blind bidding"), ""), channels=(JOINT,))
 STARTED = KINDS.declare("bidding.started", lambda p, case: _started(p), channels=(JOINT,))
 ROUND_FAILED = KINDS.declare(
     "bidding.round_failed",

@@ -44,7 +44,7 @@ def policy_section() -> Section:
         description=_l("The rule the parties opt in to. A change applies to blind bidding that starts after "
                        "it; a case where one side has opted in keeps the rule it was shown."),
         settings=(
-            Setting("bidding.rounds", _l("Rounds at most"),
+            Setting("bidding.rounds", _l("How many rounds"),
                     _l("How many times each side may put in a figure before blind bidding ends unsettled."),
                     Kind.COUNT, DEFAULT_ROUNDS, 1, 10),
             Setting("bidding.percent", _l("Settles at the midpoint within this percentage"),

@@ -19,7 +19,7 @@ from typing import Any
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.orm import Session
 
 from odr.mediation.bidding.kinds import OPTED_IN, ROUND_FAILED, SETTLED, STARTED
@@ -216,7 +216,11 @@ def submit_bid(session: Session, actor: User, case: Case, values: dict[str, Any]
     bid = BlindBid(tenant_id=case.tenant_id, bidding_id=bidding.id, round_no=number, side=side,
                    figure_minor=int(values["figure"]), made_by_id=actor.id, created_at=now)
     session.add(bid)
-    session.flush()
+    try:
+        session.flush()
+    except DBAPIError as error:  # logged as it goes up (a busy database, say): without the figure in it
+        error.hide_parameters = True
+        raise
     deadlines.party_acted(session, case, side)
     other = _own_bid(session, bidding, number, OTHER[side])
     if other is not None:
