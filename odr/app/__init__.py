@@ -10,7 +10,7 @@ from __future__ import annotations
 from flask import Flask
 
 from odr import tenants
-from odr.mediation import agreements, cases, contact, core, deadlines, documents, offers, rooms
+from odr.mediation import agreements, bidding, cases, contact, core, deadlines, documents, offers, rooms
 from odr.platform import factory
 from odr.platform.config import Settings
 from odr.platform.errors import register_error_handlers
@@ -36,6 +36,7 @@ PARTS: tuple[tuple[str, Register], ...] = (
     ("mediation.documents", documents.register),
     ("mediation.offers", offers.register),
     ("mediation.agreements", agreements.register),
+    ("mediation.bidding", bidding.register),
     ("root", register),
 )
 

@@ -10,6 +10,7 @@ from odr.platform.db import Base
 def all_metadata() -> MetaData:
     """The metadata of every domain's models."""
     import odr.mediation.agreements.models  # noqa: F401
+    import odr.mediation.bidding.models  # noqa: F401
     import odr.mediation.core.events  # noqa: F401
     import odr.mediation.core.models  # noqa: F401
     import odr.mediation.deadlines.models  # noqa: F401

@@ -437,3 +437,15 @@ def test_a_proposal_both_parties_accept_drafts_the_agreement_with_its_terms(app,
     assert (agreement.source, agreement.source_id, agreement.amount_minor) == ("proposal", str(proposal.public_id),
                                                                               125000)
     assert "- A repair: the fence" in agreement.text
+
+
+def test_a_blind_bidding_round_that_settles_drafts_the_agreement_at_the_rule_s_figure(app, session, world):
+    from tests.mediation.test_bidding import _bid, _both_in
+
+    _tenant, people, case = world
+    _both_in(app, session, people, case)
+    _bid(app, session, people["customer"], case, "10000")
+    _bid(app, session, people["insurer_agent"], case, "8000")  # within 30%: the midpoint
+    agreement = agreements.agreement_of(session, case)
+    assert (agreement.source, agreement.amount_minor, agreement.terms) == ("blind_bid", 900000, [])
+    assert "£9,000.00" in agreement.text and "£8,000.00" not in agreement.text and "£10,000.00" not in agreement.text

@@ -167,6 +167,15 @@ TABLE: dict[str, dict[tuple[str, str], Row]] = {
         ("POST", "agreements.template_reset"):      Row((303, 403, 403, 403, 403, 302)),
         ("GET", "agreements_api.CaseAgreement"):    Row((200, 200, 200, 200, 200, 401), NOT_FOUND),
     },
+    # The target: the open case's blind bidding, both sides opted in. Staff and the mediator see it but
+    # take no part; a party opting in again is told it has (409), an empty figure is refused (400).
+    "bidding": {
+        ("POST", "bidding.opt_in"):                 Row((403, 403, 403, 409, 409, 302), NOT_FOUND),
+        ("POST", "bidding.bid"):                    Row((403, 403, 403, 400, 400, 302), NOT_FOUND),
+        ("GET", "bidding_api.BlindBiddingStatus"):  Row((200, 200, 200, 200, 200, 401), NOT_FOUND),
+        ("POST", "bidding_api.BlindBiddingOptIn"):  Row((403, 403, 403, 409, 409, 401), NOT_FOUND),
+        ("POST", "bidding_api.BlindBids"):          Row((400, 400, 400, 400, 400, 401), BAD_INPUT),
+    },
     # The target: the insurer's caucus document in the open case. Who may see it gets the link or the
     # record; the customer, who may not, gets 404, never 403.
     "documents": {
@@ -367,6 +376,18 @@ def _agreements(t: Mapping[str, Any]) -> Requests:
     }
 
 
+def _bidding(t: Mapping[str, Any]) -> Requests:
+    page = f"/t/{t['slug']}/cases/{t['case']}/blind-bidding"
+    api = f"/api/v1/t/{t['slug']}/cases/{t['case']}/blind-bidding"
+    return {
+        "bidding.opt_in": (f"{page}/opt-in", {}),
+        "bidding.bid": (f"{page}/bids", {}),
+        "bidding_api.BlindBiddingStatus": (api, {}),
+        "bidding_api.BlindBiddingOptIn": (f"{api}/opt-in", {}),
+        "bidding_api.BlindBids": (f"{api}/bids", {}),
+    }
+
+
 def _documents(t: Mapping[str, Any]) -> Requests:
     page, api = f"/t/{t['slug']}", f"/api/v1/t/{t['slug']}"
     case, doc = t["case"], t["document"]
@@ -395,6 +416,7 @@ REQUESTS: dict[str, Callable[[Mapping[str, Any]], Requests]] = {
     "documents": _documents,
     "offers": _offers,
     "agreements": _agreements,
+    "bidding": _bidding,
 }
 ROUTES = {key: row for section in TABLE.values() for key, row in section.items()}
 

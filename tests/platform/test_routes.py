@@ -175,6 +175,19 @@ def _agreements(app, session, world, _request) -> tuple[dict, dict]:
     return {"case": case.public_id}, {"case": _their_case(app, session, world).public_id}
 
 
+def _bidding(app, session, world, _request) -> tuple[dict, dict]:
+    """An open case here whose blind bidding both sides opted in to; a referred case there."""
+    from odr.mediation.bidding import services as bidding
+
+    case = open_case(app, session, world["people"])
+    set_tenant(session, world["tenant"].id)
+    with app.test_request_context():
+        bidding.opt_in(session, world["people"]["insurer_agent"], case)
+        bidding.opt_in(session, world["people"]["customer"], case)
+        session.commit()
+    return {"case": case.public_id}, {"case": _their_case(app, session, world).public_id}
+
+
 # Each section's records: what its routes act on here, and the same kind of record in the other tenant.
 SETUPS: dict[str, Callable[..., tuple[dict, dict]]] = {
     "tenants": _tenants,
@@ -186,6 +199,7 @@ SETUPS: dict[str, Callable[..., tuple[dict, dict]]] = {
     "documents": _documents,
     "offers": _offers,
     "agreements": _agreements,
+    "bidding": _bidding,
 }
 
 
@@ -204,6 +218,10 @@ def _unchanged(section: str, session, world, who: str) -> None:
         proposal, caucus = session.get(Proposal, world["proposal"]), session.get(Offer, world["caucus_offer"])
         assert (proposal.customer_answer, proposal.insurer_answer, proposal.status.value) == (None, None, "open")
         assert (caucus.conveyed_at, caucus.status.value) == (None, "open")
+    if section == "bidding":
+        from odr.mediation.bidding.models import BlindBid
+
+        assert session.scalars(select(BlindBid)).all() == []
     if section == "email_templates":
         assert session.scalars(select(EmailTemplate)).all() == [] or who == "admin"
 

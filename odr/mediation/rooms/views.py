@@ -99,7 +99,8 @@ def render_room(public_id: str, *, error: ServiceError | None = None, draft: str
 # What a person types in the room's forms; the rest (the channel, the message id, a sequence number,
 # the mode) the page fills in itself, so a refusal of those means the page was out of date.
 TYPED = {"text", "amount", "terms", "expires_in_days", "offer_channel",  # the message; an offer's fields
-         "proposal_amount", "proposal_terms", "proposal_expires_in_days"}  # the mediator's proposal
+         "proposal_amount", "proposal_terms", "proposal_expires_in_days",  # the mediator's proposal
+         "figure"}  # a blind bid's figure
 
 
 def _for_the_page(error: ServiceError | None) -> ServiceError | None:
