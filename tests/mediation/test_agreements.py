@@ -30,6 +30,7 @@ from odr.platform.errors import Conflict, Forbidden, ValidationFailed
 from odr.platform.schemas import load
 from odr.platform.tenancy import set_tenant
 from tests import factories
+from tests.conftest import PG_URL
 from tests.mailbox import emails_to
 from tests.mediation.case_helpers import open_case
 
@@ -449,3 +450,53 @@ def test_a_blind_bidding_round_that_settles_drafts_the_agreement_at_the_rule_s_f
     agreement = agreements.agreement_of(session, case)
     assert (agreement.source, agreement.amount_minor, agreement.terms) == ("blind_bid", 900000, [])
     assert "£9,000.00" in agreement.text and "£8,000.00" not in agreement.text and "£10,000.00" not in agreement.text
+
+
+@pytest.mark.postgres
+@pytest.mark.skipif(not PG_URL, reason="two signatures at the same instant need PostgreSQL (set ODR_TEST_DATABASE_URL)")
+def test_the_last_two_signatures_at_the_same_instant_seal_it_once(tmp_path):
+    import threading
+
+    from odr.platform.db import write_intent
+    from odr.platform.extensions import db
+    from odr.tenants.models import User
+    from tests.databases import committed_app
+
+    with committed_app(tmp_path, "agreements_race") as app:
+        factory = db.state(app).factory
+        with app.app_context(), factory() as session:
+            tenant, people = factories.tenant_with_people(session)
+            tenant.policy = {**(tenant.policy or {}), "agreements": {"mediator_signs": False}}
+            case = open_case(app, session, people)
+            set_tenant(session, tenant.id)
+            agreement = _send(app, session, people, _settle(app, session, people, case))
+            signers = [people["customer"].id, people["insurer_agent"].id]
+            ids = (tenant.id, case.id, agreement.id, agreement.text_sha256)
+        tenant_id, case_id, agreement_id, shown = ids
+        start = threading.Barrier(2)
+        outcomes: list[str] = []
+
+        def sign(user_id: int) -> None:
+            with app.test_request_context(), write_intent(), factory() as session:
+                set_tenant(session, tenant_id)
+                user, mine = session.get(User, user_id), session.get(Agreement, agreement_id)
+                values = _values(user, mine, text_sha256=shown)
+                start.wait(timeout=30)
+                agreements.sign(session, user, mine, values, ip=None, user_agent=None, sealing_with=sealing_with())
+                session.commit()
+                outcomes.append(mine.status.value)
+
+        threads = [threading.Thread(target=sign, args=(u,)) for u in signers]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(timeout=120)
+        assert sorted(outcomes) == ["sealed", "sent"], outcomes  # the second in line saw the first's signature
+        with factory() as session:
+            set_tenant(session, tenant_id)
+            sealed = session.get(Agreement, agreement_id)
+            kinds = session.scalars(select(CaseEvent.kind).where(CaseEvent.case_id == case_id)).all()
+            assert sealed.status is AgreementStatus.SEALED and len(sealed.signatures) == 2
+            assert session.get(Case, case_id).state is CaseState.SETTLED
+            assert session.scalar(select(func.count()).select_from(Document).where(Document.case_id == case_id)) == 1
+        assert kinds.count("agreement.sealed") == 1 and kinds.count("agreement.signed") == 2
