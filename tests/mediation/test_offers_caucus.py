@@ -197,7 +197,7 @@ def test_a_caucus_offer_answers_no_offer_and_shuttle_mode_takes_offers_to_the_me
 def test_the_mediator_conveys_in_the_room_and_through_the_api(app, session, world):
     tenant, people, case = world
     first = make(app, session, people["insurer_agent"], case, amount="4321", channel="caucus")
-    second = make(app, session, people["insurer_agent"], case, amount="5000", channel="caucus")
+    second = make(app, session, people["insurer_agent"], case, amount="5678", channel="caucus")
     room = f"/t/{tenant.slug}/cases/{case.public_id}/room"
     mediator = app.test_client()
     sign_in_as(mediator, session, tenant, people["mediator"])
@@ -211,7 +211,7 @@ def test_the_mediator_conveys_in_the_room_and_through_the_api(app, session, worl
     customer = app.test_client()
     sign_in_as(customer, session, tenant, people["customer"])
     customer_room = html_of(customer.get(room))
-    assert "£4,321.00" in customer_room and "Accept" in customer_room and "5,000" not in customer_room
+    assert "£4,321.00" in customer_room and "Accept" in customer_room and "5,678" not in customer_room
     api = f"/api/v1/t/{tenant.slug}/cases/{case.public_id}/offers/{second.public_id}/convey"
     agent = app.test_client()
     sign_in_as(agent, session, tenant, people["insurer_agent"])

@@ -87,7 +87,7 @@ def fill(source: str, values: dict[str, str]) -> str:
     for name in PLACEHOLDERS:
         value = (values.get(name) or "").strip()
         context[name] = value if value or name in OPTIONAL else f"⟦{name}⟧"
-    text = render_text(source, context).replace("\r\n", "\n")
+    text = render_text(source, context)  # Jinja writes every line end of the source as "\n"
     return re.sub(r"\n{3,}", "\n\n", text).strip() + "\n"
 
 

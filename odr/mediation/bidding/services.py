@@ -218,6 +218,11 @@ def submit_bid(session: Session, actor: User, case: Case, values: dict[str, Any]
     session.add(bid)
     try:
         session.flush()
+    except IntegrityError:
+        # PostgreSQL's message names the failing row, the figure with it: keep only which table refused.
+        raise IntegrityError("INSERT INTO blind_bids", None,
+                             Exception("a check of blind_bids refused the row; its values are withheld"),
+                             hide_parameters=True) from None
     except DBAPIError as error:  # logged as it goes up (a busy database, say): without the figure in it
         error.hide_parameters = True
         raise
