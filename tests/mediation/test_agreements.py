@@ -500,3 +500,32 @@ def test_the_last_two_signatures_at_the_same_instant_seal_it_once(tmp_path):
             assert session.get(Case, case_id).state is CaseState.SETTLED
             assert session.scalar(select(func.count()).select_from(Document).where(Document.case_id == case_id)) == 1
         assert kinds.count("agreement.sealed") == 1 and kinds.count("agreement.signed") == 2
+
+
+def test_once_an_agreement_is_drafted_nothing_new_is_offered_or_bid_and_open_offers_close(app, session, world):
+    from odr.mediation.offers.models import Offer, OfferStatus
+    from tests.mediation.test_bidding import _bid, _both_in
+
+    _tenant, people, case = world
+    _both_in(app, session, people, case)
+    with app.test_request_context():
+        open_offer = offers.make_offer(session, people["insurer_agent"], case,
+                                       load(OfferSchema(), {"amount": "7000", "currency": case.currency}))
+        session.commit()
+    _bid(app, session, people["customer"], case, "10000")
+    _bid(app, session, people["insurer_agent"], case, "9000")
+    session.expire_all()
+    assert session.get(Offer, open_offer.id).status is OfferStatus.CLOSED  # the bidding settled it
+    with app.test_request_context(), pytest.raises(Conflict, match="agreement is being drafted"):
+        offers.make_offer(session, people["customer"], case,
+                          load(OfferSchema(), {"amount": "8000", "currency": case.currency}))
+    session.rollback()
+
+
+def test_an_accepted_offer_stops_blind_bidding_from_starting(app, session, world):
+    from odr.mediation.bidding import services as bidding
+
+    _tenant, people, case = world
+    _settle(app, session, people, case)
+    with app.test_request_context(), pytest.raises(Conflict, match="blind bidding cannot start"):
+        bidding.opt_in(session, people["customer"], case)

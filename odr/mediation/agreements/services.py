@@ -37,6 +37,7 @@ from odr.mediation.agreements.models import (
 from odr.mediation.agreements.policy import DEFAULT_MEDIATOR_SIGNS, DEFAULT_PAYMENT_DAYS, setting
 from odr.mediation.core.access import side_of
 from odr.mediation.core.events import JOINT, CaseEvent, append_event, verify_chain
+from odr.mediation.core.labels import TERM_KINDS
 from odr.mediation.core.lifecycle import move
 from odr.mediation.core.models import Case
 from odr.mediation.core.parties import case_link, case_path, party_users
@@ -112,8 +113,6 @@ def template_source(session: Session, tenant: Tenant, locale: str) -> str:
 
 
 def _terms_text(terms: list[dict[str, Any]]) -> str:
-    from odr.mediation.offers.schemas import TERM_KINDS  # the offers' words for their terms
-
     lines = []
     for term in terms:
         label = str(TERM_KINDS.get(term.get("kind", ""), term.get("kind", "")))

@@ -22,6 +22,7 @@ from sqlalchemy import select, update
 from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.orm import Session
 
+from odr.mediation.agreements.services import agreement_of
 from odr.mediation.bidding.kinds import OPTED_IN, ROUND_FAILED, SETTLED, STARTED
 from odr.mediation.bidding.models import BiddingStatus, BlindBid, BlindBidding
 from odr.mediation.bidding.policy import tenant_rule
@@ -101,6 +102,11 @@ def _ended(bidding: BlindBidding) -> Conflict:
     return Conflict(str(_l("Blind bidding has ended: no round settled.")))
 
 
+def _agreed() -> Conflict:
+    return Conflict(str(_l("The parties have agreed a settlement, and its agreement is being drafted: blind "
+                           "bidding cannot start or go on.")))
+
+
 def _new_bidding(session: Session, case: Case) -> BlindBidding:
     """The case's bidding, made with the tenant's rule as it is now; the other side's, if it made it first."""
     rule = case_rule(session, case)
@@ -128,7 +134,10 @@ def opt_in(session: Session, actor: User, case: Case, now: datetime | None = Non
     require(actor, "bidding.take_part", case)
     side = _side(actor, case)
     now = now or utcnow()
-    bidding = bidding_of(session, case) or _new_bidding(session, case)
+    bidding = bidding_of(session, case)
+    if bidding is None and agreement_of(session, case) is not None:
+        raise _agreed()
+    bidding = bidding or _new_bidding(session, case)
     if bidding.status in ENDED:
         raise _ended(bidding)
     if bidding.opted_in_at(side) is not None:
@@ -200,6 +209,8 @@ def submit_bid(session: Session, actor: User, case: Case, values: dict[str, Any]
         raise _not_started()
     if bidding.status in ENDED:
         raise _ended(bidding)
+    if agreement_of(session, case) is not None:
+        raise _agreed()
     number = int(values["round"])
     _check_round(bidding, number)
     if _own_bid(session, bidding, number, side) is not None:

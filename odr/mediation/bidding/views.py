@@ -9,6 +9,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from werkzeug.wrappers import Response
 
+from odr.mediation.agreements.services import agreement_of
 from odr.mediation.bidding import services
 from odr.mediation.bidding.rule import Rule
 from odr.mediation.bidding.schemas import BlindBidSchema
@@ -43,8 +44,9 @@ def bidding_panel(case: Case) -> dict[str, Any] | None:
     if g.get("tenant") is None or not can(current_user, "bidding.view", case):
         return None
     status = services.status_for(db.session, current_user, case)
-    if status["status"] == "not_started" and case.state is not CaseState.OPEN:
-        return None
+    if status["status"] == "not_started" and (case.state is not CaseState.OPEN
+                                              or agreement_of(db.session, case) is not None):
+        return None  # nothing to opt in to: the case ended, or the parties agreed another way
     currency = status["rule"]["currency"]
     rule = Rule(status["rule"]["rounds"], status["rule"]["percent"], status["rule"]["amount_minor"],
                 status["rule"]["mediator_sees_figures"])

@@ -138,3 +138,14 @@ def readable_label(label: str | None) -> str:
     if not label:
         return ""
     return _RECORDED_ROLE.sub(lambda match: f" ({role_label(match.group(1))})", label)
+
+
+# Terms of a settlement beyond money: what an offer, a proposal and the agreement name.
+TERM_KINDS = {
+    "apology": _l("An apology"),
+    "repair": _l("A repair"),
+    "reinstate_policy": _l("The policy reinstated"),
+    "premium_refund": _l("A refund of premium"),
+    "ex_gratia": _l("An ex-gratia payment"),
+    "other": _l("Something else"),
+}

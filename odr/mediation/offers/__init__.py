@@ -8,7 +8,8 @@ from flask import Flask
 def register(app: Flask) -> None:
     """Offers: the room's panel and its forms, the API, the expiry job, the rules, kinds and settings."""
     from odr.mediation.core.kinds import register_kinds
-    from odr.mediation.offers import kinds, policy, tasks, views
+    from odr.mediation.core.signals import settlement_reached
+    from odr.mediation.offers import kinds, policy, settle, tasks, views
     from odr.mediation.offers.api import blp
     from odr.platform.extensions import api
     from odr.platform.jobs import jobs
@@ -21,3 +22,4 @@ def register(app: Flask) -> None:
     app.register_blueprint(views.bp)
     api.register_blueprint(blp)
     jobs.register(app, tasks.JOBS)
+    settlement_reached.connect(settle.on_settlement, weak=False)

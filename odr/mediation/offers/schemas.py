@@ -9,16 +9,9 @@ from typing import Any
 from flask_babel import lazy_gettext as _l
 from marshmallow import Schema, ValidationError, fields, validate
 
+from odr.mediation.core.labels import TERM_KINDS  # noqa: F401 - the offers' terms are the kernel's words
 from odr.platform.schemas import BaseSchema, Integer, at_most, required
 
-TERM_KINDS = {
-    "apology": _l("An apology"),
-    "repair": _l("A repair"),
-    "reinstate_policy": _l("The policy reinstated"),
-    "premium_refund": _l("A refund of premium"),
-    "ex_gratia": _l("An ex-gratia payment"),
-    "other": _l("Something else"),
-}
 MAX_AMOUNT_MINOR = 100_000_000_000  # a thousand million in major units: no dispute here is larger
 
 

@@ -16,10 +16,12 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import exists, or_, select, update
 from sqlalchemy.orm import Session
 
+from odr.mediation.agreements.services import agreement_of
 from odr.mediation.core.events import JOINT, append_event
 from odr.mediation.core.models import Case
 from odr.mediation.offers.kinds import CLOSED, PROPOSAL_CLOSED
 from odr.mediation.offers.models import Offer, OfferStatus, Proposal, ProposalStatus
+from odr.platform.db import utcnow
 from odr.platform.errors import Conflict
 
 
@@ -38,7 +40,10 @@ def proposal_payload(proposal: Proposal) -> dict[str, Any]:
 
 
 def is_settled(session: Session, case: Case) -> bool:
-    """Whether the parties agreed already: an accepted offer or a proposal both accepted."""
+    """Whether the parties agreed already: an accepted offer, a proposal both accepted, or any other way
+    that drafted the settlement agreement (a blind-bidding round)."""
+    if agreement_of(session, case) is not None:
+        return True
     return bool(session.scalar(select(or_(
         exists().where(Offer.case_id == case.id, Offer.status == OfferStatus.ACCEPTED),
         exists().where(Proposal.case_id == case.id, Proposal.status == ProposalStatus.ACCEPTED)))))
@@ -81,3 +86,10 @@ def close_the_rest(session: Session, case: Case, now: datetime, *, keep_offer: i
                          payload=proposal_payload(proposal))
             closed += 1
     return closed
+
+
+def on_settlement(session: Session, *, case: Case, source: str, **_values: Any) -> None:
+    """The kernel's ``settlement_reached`` from elsewhere (a blind-bidding round): the open offers and
+    proposals close as they do when an offer is accepted here."""
+    if source not in ("offer", "proposal"):
+        close_the_rest(session, case, utcnow())
