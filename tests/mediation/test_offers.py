@@ -286,3 +286,17 @@ def test_two_accepts_and_a_withdrawal_at_the_same_instant_leave_one_outcome(tmp_
                 CaseEvent.case_id == case_id, CaseEvent.kind.in_(["offer.accepted", "offer.withdrawn"]))).all()
         assert final.status is {"accept": OfferStatus.ACCEPTED, "withdraw": OfferStatus.WITHDRAWN}[winner]
         assert kinds == [{"accept": "offer.accepted", "withdraw": "offer.withdrawn"}[winner]]
+
+
+def test_the_room_says_who_made_an_offer_as_the_subject_of_a_german_sentence(app, session, world):
+    tenant, people, case = world
+    first = _make(app, session, people["insurer_agent"], case, amount="3000")
+    _make(app, session, people["customer"], case, amount="4000", replies_to=str(first.public_id))
+    customer = app.test_client()
+    sign_in_as(customer, session, tenant, people["customer"])
+    customer.environ_base["HTTP_ACCEPT_LANGUAGE"] = "de"
+    html = html_of(customer.get(f"/t/{tenant.slug}/cases/{case.public_id}/room"))
+    assert '<html lang="de">' in html
+    assert "Der Versicherer hat ein Angebot über 3.000,00" in html
+    assert "Der Kunde/die Kundin hat ein Gegenangebot über 4.000,00" in html
+    assert "Den Versicherer hat" not in html and "Den Kunden/die Kundin hat" not in html

@@ -37,9 +37,19 @@ def _made(p: dict[str, Any], case: Any) -> tuple[str, str]:
     if p.get("channel", JOINT) != JOINT:
         return _("An offer of %(amount)s was made to the mediator only by %(party)s", amount=_figure(p),
                  party=party_text(p.get("side"))), _terms(p)
-    if p.get("replies_to"):
-        return _("%(party)s made a counter-offer of %(amount)s", party=_who(p), amount=_figure(p)), _terms(p)
-    return _("%(party)s made an offer of %(amount)s", party=_who(p), amount=_figure(p)), _terms(p)
+    amount, counter, side = _figure(p), bool(p.get("replies_to")), p.get("side")
+    # The party is the sentence's subject: a sentence of its own for each side, as German needs.
+    if side == "insurer":
+        text = (_("The insurer made a counter-offer of %(amount)s", amount=amount) if counter
+                else _("The insurer made an offer of %(amount)s", amount=amount))
+    elif side == "customer":
+        text = (_("The customer made a counter-offer of %(amount)s", amount=amount) if counter
+                else _("The customer made an offer of %(amount)s", amount=amount))
+    elif counter:
+        text = _("%(party)s made a counter-offer of %(amount)s", party=_who(p), amount=amount)
+    else:
+        text = _("%(party)s made an offer of %(amount)s", party=_who(p), amount=amount)
+    return text, _terms(p)
 
 
 def _conveyed(p: dict[str, Any], case: Any) -> tuple[str, str]:
