@@ -7,6 +7,7 @@ Every input is validated by one marshmallow schema; ``load`` turns a refusal int
 from __future__ import annotations
 
 import unicodedata
+from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from email_validator import EmailNotValidError, validate_email
@@ -14,6 +15,34 @@ from flask_babel import lazy_gettext as _l
 from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate
 
 from odr.platform.errors import ValidationFailed
+
+
+class MajorUnits(fields.Field):
+    """An amount of money typed in major units ("6400", "6,400.50"), loaded as integer minor units
+    (hundredths); never negative. A subclass says it in its own words, and may refuse zero."""
+
+    invalid: Any = _l("Enter an amount, like 3000 or 3000.50.")
+    negative: Any = _l("An amount cannot be negative.")
+    zero: Any = None  # the refusal of zero, when zero is not an amount here
+    too_large: Any = _l("This amount is too large.")
+    maximum = 100_000_000_000  # a thousand million in major units: no dispute here is larger
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> int:
+        text = str(value).strip().replace(",", "").replace(" ", "")
+        try:
+            amount = Decimal(text)
+        except InvalidOperation:
+            amount = None
+        if amount is None or not amount.is_finite() or len(text) > 16 or amount != amount.quantize(Decimal("0.01")):
+            raise ValidationError(str(self.invalid))
+        if amount < 0:
+            raise ValidationError(str(self.negative))
+        if amount == 0 and self.zero is not None:
+            raise ValidationError(str(self.zero))
+        minor = int(amount * 100)
+        if minor > self.maximum:
+            raise ValidationError(str(self.too_large))
+        return minor
 
 
 class Email(fields.String):

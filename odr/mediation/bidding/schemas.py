@@ -2,36 +2,19 @@
 
 from __future__ import annotations
 
-from decimal import Decimal, InvalidOperation
-from typing import Any
-
 from flask_babel import lazy_gettext as _l
-from marshmallow import Schema, ValidationError, fields, validate
+from marshmallow import Schema, fields, validate
 
-from odr.platform.schemas import BaseSchema, Integer, required
-
-MAX_FIGURE_MINOR = 100_000_000_000  # a thousand million in major units: no dispute here is larger
+from odr.platform.schemas import BaseSchema, Integer, MajorUnits, required
 
 
-class Figure(fields.Field):
+class Figure(MajorUnits):
     """A figure typed in major units ("9000", "9,000.50"), loaded as minor units; more than zero."""
 
-    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> int:
-        text = str(value).strip().replace(",", "").replace(" ", "")
-        try:
-            amount = Decimal(text)
-        except InvalidOperation:
-            amount = None
-        if amount is None or not amount.is_finite() or len(text) > 16 or amount != amount.quantize(Decimal("0.01")):
-            raise ValidationError(str(_l("Enter a figure, like 9000 or 9000.50.")))
-        if amount < 0:
-            raise ValidationError(str(_l("A figure cannot be negative.")))
-        if amount == 0:
-            raise ValidationError(str(_l("A figure must be more than zero.")))
-        minor = int(amount * 100)
-        if minor > MAX_FIGURE_MINOR:
-            raise ValidationError(str(_l("This figure is too large.")))
-        return minor
+    invalid = _l("Enter a figure, like 9000 or 9000.50.")
+    negative = _l("A figure cannot be negative.")
+    zero = _l("A figure must be more than zero.")
+    too_large = _l("This figure is too large.")
 
 
 class BlindBidSchema(BaseSchema):

@@ -3,35 +3,15 @@ the offer answered, the channel; conveying; and how the API shows them."""
 
 from __future__ import annotations
 
-from decimal import Decimal, InvalidOperation
-from typing import Any
-
 from flask_babel import lazy_gettext as _l
-from marshmallow import Schema, ValidationError, fields, validate
+from marshmallow import Schema, fields, validate
 
 from odr.mediation.core.labels import TERM_KINDS  # noqa: F401 - the offers' terms are the kernel's words
-from odr.platform.schemas import BaseSchema, Integer, at_most, required
-
-MAX_AMOUNT_MINOR = 100_000_000_000  # a thousand million in major units: no dispute here is larger
+from odr.platform.schemas import BaseSchema, Integer, MajorUnits, at_most, required
 
 
-class Amount(fields.Field):
-    """An amount typed in major units ("6400", "6,400.50"), loaded as minor units; never negative."""
-
-    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> int:
-        text = str(value).strip().replace(",", "").replace(" ", "")
-        try:
-            amount = Decimal(text)
-        except InvalidOperation:
-            amount = None
-        if amount is None or not amount.is_finite() or len(text) > 16 or amount != amount.quantize(Decimal("0.01")):
-            raise ValidationError(str(_l("Enter an amount, like 3000 or 3000.50.")))
-        if amount < 0:
-            raise ValidationError(str(_l("An amount cannot be negative.")))
-        minor = int(amount * 100)
-        if minor > MAX_AMOUNT_MINOR:
-            raise ValidationError(str(_l("This amount is too large.")))
-        return minor
+class Amount(MajorUnits):
+    """An offer's amount typed in major units ("6400", "6,400.50"), loaded as minor units; never negative."""
 
 
 class TermSchema(BaseSchema):
