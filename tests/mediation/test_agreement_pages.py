@@ -9,7 +9,7 @@ import re
 import pytest
 from sqlalchemy import func, select
 
-from odr.mediation.agreements import services as agreements
+from odr.mediation.agreements import tenant_template
 from odr.mediation.agreements.models import Agreement, AgreementStatus, AgreementTemplate, Signature
 from odr.platform.tenancy import set_tenant
 from tests import factories
@@ -196,4 +196,4 @@ def test_the_admin_edits_the_template_with_a_preview_and_new_agreements_use_it(a
     mediator = _client(app, session, tenant, people["mediator"])
     assert mediator.get(path).status_code == 403
     assert post_form(admin, f"{path}/reset", {}, from_path=path).status_code == 303
-    assert agreements.template_source(session, tenant, "en").startswith("## Settlement agreement")
+    assert tenant_template.template_source(session, tenant, "en").startswith("## Settlement agreement")

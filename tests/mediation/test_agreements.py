@@ -15,7 +15,7 @@ import time_machine
 from pypdf import PdfReader
 from sqlalchemy import func, select
 
-from odr.mediation.agreements import sealing
+from odr.mediation.agreements import sealing, verification
 from odr.mediation.agreements import services as agreements
 from odr.mediation.agreements.models import Agreement, AgreementStatus, ElectronicConsent, Signature, SigningCode
 from odr.mediation.agreements.views import sealing_with
@@ -113,7 +113,7 @@ def _pdf(app, agreement) -> bytes:
 
 def _verify(app, session, case):
     with app.app_context():
-        return agreements.verify(session, case, sealing_with())
+        return verification.verify(session, case, sealing_with())
 
 
 # Drafting and sending ---------------------------------------------------------------------------------

@@ -20,7 +20,7 @@ def verify(reference: str, slug: str | None) -> None:
     """Re-compute the text's hash, check each signature against it and the audit chain, the PDF
     against its recorded SHA-256 and its seal against the tenant's certificate; exit 1 naming the
     first failure."""
-    from odr.mediation.agreements.services import verify as check
+    from odr.mediation.agreements.verification import verify as check
     from odr.mediation.agreements.views import sealing_with
 
     with db.new_session(write=False) as session:

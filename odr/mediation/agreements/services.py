@@ -25,18 +25,17 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from odr.mediation.agreements import kinds, sealing, wording
+from odr.mediation.agreements import kinds, sealing, tenant_template, wording
 from odr.mediation.agreements.models import (
     Agreement,
     AgreementStatus,
-    AgreementTemplate,
     ElectronicConsent,
     Signature,
     SigningCode,
 )
 from odr.mediation.agreements.policy import DEFAULT_MEDIATOR_SIGNS, DEFAULT_PAYMENT_DAYS, setting
 from odr.mediation.core.access import side_of
-from odr.mediation.core.events import JOINT, CaseEvent, append_event, verify_chain
+from odr.mediation.core.events import JOINT, CaseEvent, append_event
 from odr.mediation.core.labels import TERM_KINDS
 from odr.mediation.core.lifecycle import move
 from odr.mediation.core.models import Case
@@ -46,7 +45,7 @@ from odr.mediation.documents.models import Document, DocumentStatus
 from odr.mediation.documents.services import announce, delete_quietly
 from odr.platform.db import utcnow
 from odr.platform.errors import Conflict, Forbidden, NotFound, ValidationFailed
-from odr.platform.i18n import _m, day, money
+from odr.platform.i18n import _m, day, money, number
 from odr.platform.permissions import require
 from odr.storage import Storage
 from odr.storage.keys import document_key
@@ -58,7 +57,6 @@ CONSENT_VERSION = "2026-12"
 CODE_MINUTES = 10
 CODE_TRIES = 5
 CODE_GAP_SECONDS = 60  # a new code at most once a minute
-TEXT_MAX = 50_000
 ROLES = ("customer", "insurer", "mediator")
 
 
@@ -103,15 +101,6 @@ def text_hash(text: str) -> str:
 # Drafting ------------------------------------------------------------------------------------------
 
 
-def template_source(session: Session, tenant: Tenant, locale: str) -> str:
-    """The tenant's own wording in ``locale`` if it still passes the checks, else the standard one."""
-    own = session.scalar(select(AgreementTemplate).where(AgreementTemplate.tenant_id == tenant.id,
-                                                         AgreementTemplate.locale == locale))
-    if own is not None and not wording.problems(own.body):
-        return own.body
-    return wording.standard_body(locale)
-
-
 def _terms_text(terms: list[dict[str, Any]]) -> str:
     lines = []
     for term in terms:
@@ -143,7 +132,8 @@ def placeholder_values(session: Session, agreement: Agreement) -> dict[str, str]
 
 def _fill(session: Session, agreement: Agreement) -> str:
     tenant = _tenant(session, agreement.case)
-    return wording.fill(template_source(session, tenant, agreement.locale), placeholder_values(session, agreement))
+    source = tenant_template.template_source(session, tenant, agreement.locale)
+    return wording.fill(source, placeholder_values(session, agreement))
 
 
 def draft_on_settlement(session: Session, *, case: Case, actor: User | None, amount_minor: int, currency: str,
@@ -205,8 +195,9 @@ def save_text(session: Session, actor: User, agreement: Agreement, text: str) ->
     text = text.replace("\r\n", "\n").strip()
     if not text:
         raise ValidationFailed.on_fields({"text": [str(_l("The agreement needs a text."))]})
-    if len(text) > TEXT_MAX:
-        raise ValidationFailed.on_fields({"text": [str(_l("Use at most %(n)s characters.", n=f"{TEXT_MAX:,}"))]})
+    if len(text) > wording.TEXT_MAX:
+        too_long = _l("Use at most %(n)s characters.", n=number(wording.TEXT_MAX))
+        raise ValidationFailed.on_fields({"text": [str(too_long)]})
     agreement.text = text + "\n"
     session.flush()
     return agreement
@@ -465,11 +456,9 @@ def sign(session: Session, actor: User, agreement: Agreement, values: dict[str, 
 
 
 def _pdf_html(session: Session, agreement: Agreement) -> str:
-    from odr.mediation.agreements.wording import blocks
-
     with force_locale(agreement.locale):
         return render_template("agreements/pdf.html", agreement=agreement, case=agreement.case,
-                               tenant=_tenant(session, agreement.case), blocks=blocks(agreement.text),
+                               tenant=_tenant(session, agreement.case), blocks=wording.blocks(agreement.text),
                                signatures=[s for r in ROLES if (s := current_signatures(agreement).get(r))],
                                method_words={"password": _l("password of their account"),
                                              "email_code": _l("one-time code sent to their e-mail address")})
@@ -518,58 +507,6 @@ def seal_agreement(session: Session, actor: User | None, agreement: Agreement, s
     return document
 
 
-# Verifying ------------------------------------------------------------------------------------------
-
-
-def verify(session: Session, case: Case, sealing_with: Sealing) -> list[str]:
-    """Check the sealed agreement of ``case`` end to end; the failures found, the first first.
-
-    The text against its recorded hash; each signature of the last round against that hash and
-    against its record in the audit chain; the chain itself; the PDF in the store against its
-    recorded hash and its seal against the tenant's certificate.
-    """
-    agreement = agreement_of(session, case)
-    if agreement is None:
-        return ["the case has no settlement agreement"]
-    if agreement.status is not AgreementStatus.SEALED:
-        return [f"the agreement is {agreement.status.value}, not sealed"]
-    failures: list[str] = []
-    if text_hash(agreement.text) != agreement.text_sha256:
-        failures.append("the agreement's text does not match the hash it was signed with")
-    signed = current_signatures(agreement)
-    for role in required_roles(session, agreement):
-        if role not in signed:
-            failures.append(f"the {role}'s signature is missing")
-    events = {e.seq: e for e in session.scalars(select(CaseEvent).where(CaseEvent.case_id == case.id,
-                                                                       CaseEvent.kind == kinds.SIGNED))}
-    for role, signature in signed.items():
-        if signature.text_sha256 != agreement.text_sha256:
-            failures.append(f"the {role}'s signature is of another text")
-        event = events.get(signature.event_seq or -1)
-        if event is None or event.payload.get("record_sha256") != record_digest(agreement, signature):
-            failures.append(f"the {role}'s signature record does not match the audit chain")
-    chain = verify_chain(session, case)
-    if not chain.ok:
-        failures.append(f"the audit chain is broken at entry {chain.broken_seq}: {chain.reason}")
-    document = session.get(Document, agreement.document_id) if agreement.document_id else None
-    if document is None or not document.storage_key:
-        failures.append("the sealed PDF is missing")
-        return failures
-    try:
-        with sealing_with.storage.open(document.storage_key) as stream:
-            pdf = stream.read()
-    except Exception as error:  # noqa: BLE001 - any failure to read is a failure to verify
-        failures.append(f"the sealed PDF cannot be read from the store ({type(error).__name__})")
-        return failures
-    if hashlib.sha256(pdf).hexdigest() != agreement.pdf_sha256 or document.sha256 != agreement.pdf_sha256:
-        failures.append("the stored PDF does not match its recorded SHA-256")
-    tenant = _tenant(session, case)
-    report = sealing.validate(pdf, sealing.seal_key(sealing_with.settings, tenant.id, tenant.name))
-    if not report.ok:
-        failures.append(f"the PDF's seal is not valid: {report.problem}")
-    return failures
-
-
 def agreement_for(session: Session, actor: User, case: Case) -> Agreement:
     """The agreement of ``case`` if ``actor`` may see it; else not found."""
     require(actor, "agreements.view", case)
@@ -577,44 +514,3 @@ def agreement_for(session: Session, actor: User, case: Case) -> Agreement:
     if agreement is None:
         raise NotFound(str(_l("This case has no settlement agreement yet.")))
     return agreement
-
-
-# The tenant's template ---------------------------------------------------------------------------------
-
-
-def check_template(session: Session, actor: User, locale: str, body: str) -> str:
-    """``body`` filled with the sample values, if it is a usable template; a field error if not."""
-    require(actor, "agreement_templates.manage")
-    if not body.strip():
-        raise ValidationFailed.on_fields({"body": [str(_l("This field is required."))]})
-    if len(body) > TEXT_MAX:
-        raise ValidationFailed.on_fields({"body": [str(_l("Use at most %(n)s characters.", n=f"{TEXT_MAX:,}"))]})
-    found = wording.problems(body)
-    if found:
-        raise ValidationFailed.on_fields({"body": found})
-    return wording.fill(body, wording.SAMPLES)
-
-
-def save_template(session: Session, actor: User, locale: str, body: str) -> str:
-    """Keep the tenant's own wording in ``locale`` after checking it; new agreements use it."""
-    filled = check_template(session, actor, locale, body)
-    row = session.scalar(select(AgreementTemplate).where(AgreementTemplate.tenant_id == actor.tenant_id,
-                                                         AgreementTemplate.locale == locale))
-    if row is None:
-        row = AgreementTemplate(tenant_id=actor.tenant_id, locale=locale, body=body)
-        session.add(row)
-    row.body, row.updated_by_id = body, actor.id
-    session.flush()
-    return filled
-
-
-def reset_template(session: Session, actor: User, locale: str) -> bool:
-    """Drop the tenant's own wording in ``locale``; False when it had none."""
-    require(actor, "agreement_templates.manage")
-    row = session.scalar(select(AgreementTemplate).where(AgreementTemplate.tenant_id == actor.tenant_id,
-                                                         AgreementTemplate.locale == locale))
-    if row is None:
-        return False
-    session.delete(row)
-    session.flush()
-    return True

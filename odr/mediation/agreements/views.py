@@ -11,7 +11,7 @@ from flask_login import current_user, login_required
 from sqlalchemy import select
 from werkzeug.wrappers import Response
 
-from odr.mediation.agreements import services, wording
+from odr.mediation.agreements import services, tenant_template, wording
 from odr.mediation.agreements.models import Agreement, AgreementStatus, AgreementTemplate
 from odr.mediation.agreements.schemas import DetailsSchema, SignSchema, TextSchema
 from odr.mediation.core.models import Case
@@ -235,10 +235,10 @@ def template(locale: str) -> Any:
         raise NotFound(_("We could not find that."))
     tenant = g.tenant
     if request.method == "GET":
-        return _template_page(locale, services.template_source(db.session, tenant, locale))
+        return _template_page(locale, tenant_template.template_source(db.session, tenant, locale))
     body = (request.form.get("body") or "").replace("\r\n", "\n").strip()
     try:
-        use = services.save_template if request.form.get("action") == "save" else services.check_template
+        use = tenant_template.save_template if request.form.get("action") == "save" else tenant_template.check_template
         filled = service_call(use, db.session, current_user, locale, body)
     except ValidationFailed as error:
         return _template_page(locale, body, error=error)
@@ -252,6 +252,6 @@ def template(locale: str) -> Any:
 @login_required
 def template_reset(locale: str) -> Response:
     """Use the standard wording again."""
-    service_call(services.reset_template, db.session, current_user, locale)
+    service_call(tenant_template.reset_template, db.session, current_user, locale)
     flash(_("The standard wording applies again."), "success")
     return redirect(url_for("agreements.template", locale=locale), 303)

@@ -32,6 +32,7 @@ PLACEHOLDERS: dict[str, Any] = {
     "payment_method": _l("how the insurer pays (bank transfer to the account the customer gives…)"),
     "agreement_date": _l("the date the agreement was drafted"),
 }
+TEXT_MAX = 50_000  # characters of an agreement's text, or of a tenant's template
 OPTIONAL = frozenset({"representatives", "terms"})  # may be empty; any other empty one blocks sending
 
 SAMPLES = {
